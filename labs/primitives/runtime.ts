@@ -1,0 +1,368 @@
+/**
+ * The scheduler-facing side of the primitives: `go()` tasks, the registry of
+ * parked operations, Go's goroutine dump and deadlock report, leak checks for
+ * tests, and the periodic yield that keeps channel ping-pong from starving
+ * timers and I/O.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import process from "node:process";
+
+// Captured at load so that fake timers installed later by a test cannot stop
+// the primitives from reaching the real event loop.
+const realSetImmediate: (fn: () => void) => unknown = typeof globalThis.setImmediate === "function"
+  ? globalThis.setImmediate.bind(globalThis)
+  : (fn) => globalThis.setTimeout(fn, 0);
+const realNow: () => number = performance.now.bind(performance);
+
+/** Where a task or channel was created, taken from a stack trace. */
+export interface SourceLocation {
+  /** `file:line`, with the file's base name, for messages: `search.ts:14`. */
+  readonly short: string;
+  /** The whole frame text: URL or path with line and column. */
+  readonly full: string;
+}
+
+const primitivesDir = new URL(".", import.meta.url);
+const primitivesMarkers = [primitivesDir.href, decodeURIComponent(primitivesDir.pathname)];
+const frameLocation = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/;
+
+/** Finds the first stack frame outside this module's own folder. */
+function callerLocation(stackHolder: Error): SourceLocation {
+  const lines = (stackHolder.stack ?? "").split("\n").slice(1);
+  for (const line of lines) {
+    const match = frameLocation.exec(line.trim());
+    if (!match) continue;
+    const file = match[1];
+    if (primitivesMarkers.some((marker) => file.startsWith(marker)) && !file.endsWith("_test.ts")) {
+      continue;
+    }
+    if (file.startsWith("node:") || file.includes("/node:") || file.startsWith("ext:")) continue;
+    const base = file.slice(file.lastIndexOf("/") + 1);
+    return { short: `${base}:${match[2]}`, full: `${file}:${match[2]}:${match[3]}` };
+  }
+  return { short: "unknown location", full: "unknown location" };
+}
+
+/**
+ * A stack trace captured now and read only when a report needs it: V8 and
+ * JavaScriptCore keep the frames cheaply and format them lazily.
+ */
+export class CreationSite {
+  #error: Error | undefined;
+  #location: SourceLocation | undefined;
+  constructor() {
+    this.#error = new Error();
+  }
+  /** The first frame outside the primitives. */
+  get location(): SourceLocation {
+    if (this.#location === undefined) {
+      this.#location = callerLocation(this.#error!);
+      this.#error = undefined;
+    }
+    return this.#location;
+  }
+}
+
+let nextTaskId = 1;
+
+/** A task started with {@linkcode go}: Go's goroutine. */
+export class Task {
+  /** Increasing id, like Go's goroutine number (the caller of the program is 0). */
+  readonly id: number = nextTaskId++;
+  readonly #site = new CreationSite();
+  /** Where `go()` was called. */
+  get createdAt(): SourceLocation {
+    return this.#site.location;
+  }
+}
+
+const taskStorage = new AsyncLocalStorage<Task>();
+const liveTasks = new Set<Task>();
+
+/** The task whose code is running now, or `undefined` for code outside any `go()` task. */
+export function currentTask(): Task | undefined {
+  return taskStorage.getStore();
+}
+
+/**
+ * Starts `fn` as a new concurrent task, like Go's `go` statement: it begins on
+ * a later turn (never inside the caller's stack), and the caller does not wait
+ * for it. The task is tracked until it ends, so leak checks and the deadlock
+ * report can name it. A task that throws crashes the program, as an unrecovered
+ * panic in a goroutine does in Go; catch inside `fn` to recover.
+ *
+ * @example
+ * ```ts
+ * import { Chan, go } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const results = new Chan<number>();
+ * go(async () => {
+ *   await results.send(6 * 7);
+ * });
+ * const [answer] = await results.recv();
+ * assert.equal(answer, 42);
+ * ```
+ */
+export function go(fn: () => unknown): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot start task: go() needs a function, received ${typeof fn}`);
+  }
+  const task = new Task();
+  liveTasks.add(task);
+  Promise.resolve()
+    .then(() => taskStorage.run(task, fn))
+    .finally(() => liveTasks.delete(task));
+}
+
+/**
+ * An operation waiting to complete: a channel send or receive, a select, a
+ * `WaitGroup.wait`, a `Mutex.lock`. Linked into one global list so that the
+ * goroutine dump and leak checks can list every parked operation without the
+ * hot path paying for a `Set`.
+ */
+export abstract class Parked {
+  /** @internal */
+  parkedPrev: Parked | null = null;
+  /** @internal */
+  parkedNext: Parked | null = null;
+  /** @internal */
+  parkedTask: Task | undefined = undefined;
+  /** @internal */
+  parkedSeq = 0;
+  /** What is waiting, in Go's words: `send to chan "jobs"`. */
+  abstract describe(): string;
+}
+
+let parkedHead: Parked | null = null;
+let parkedCount = 0;
+let parkSeq = 0;
+
+/** Records that `op` is waiting. Called by the primitives when an operation blocks. */
+export function park(op: Parked): void {
+  op.parkedTask = taskStorage.getStore();
+  op.parkedSeq = ++parkSeq;
+  op.parkedPrev = null;
+  op.parkedNext = parkedHead;
+  if (parkedHead !== null) parkedHead.parkedPrev = op;
+  parkedHead = op;
+  parkedCount++;
+  if (!deadlockHookInstalled) installDeadlockHook();
+}
+
+/** Removes `op` from the parked list once it completes. */
+export function unpark(op: Parked): void {
+  if (op.parkedPrev !== null) op.parkedPrev.parkedNext = op.parkedNext;
+  else if (parkedHead === op) parkedHead = op.parkedNext;
+  else return; // not parked
+  if (op.parkedNext !== null) op.parkedNext.parkedPrev = op.parkedPrev;
+  op.parkedPrev = op.parkedNext = null;
+  parkedCount--;
+}
+
+// ---------------------------------------------------------------------------
+// Fairness: Go preempts a goroutine that runs too long; here, a chain of
+// channel operations that never leaves the microtask queue would starve timers
+// and I/O. Every few operations the clock is read, and once a slice has run
+// out the next completed operation resumes its caller on a macrotask instead.
+
+const checkEvery = 64;
+const sliceMs = 2;
+let opsSinceCheck = 0;
+let sliceStart = realNow();
+
+/**
+ * Counts one completed operation and says whether its caller should resume on
+ * a macrotask to let the event loop run.
+ */
+export function shouldYield(): boolean {
+  if (++opsSinceCheck < checkEvery) return false;
+  opsSinceCheck = 0;
+  const now = realNow();
+  if (now - sliceStart < sliceMs) return false;
+  sliceStart = now;
+  return true;
+}
+
+/** A promise that resolves to `value` after the event loop has had a turn. */
+export function resolveOnMacrotask<T>(value: T): Promise<T> {
+  return new Promise((resolve) =>
+    realSetImmediate(() => {
+      sliceStart = realNow();
+      resolve(value);
+    })
+  );
+}
+
+/** Waits for a few turns of the event loop so that pending hand-offs can settle. */
+async function settle(turns: number): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    await new Promise<void>((resolve) => realSetImmediate(resolve));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reports.
+
+/** One live task, as the goroutine dump shows it. */
+export interface TaskInfo {
+  /** The task's id. */
+  readonly id: number;
+  /** Where `go()` started it. */
+  readonly createdAt: SourceLocation;
+  /** What it is parked on, or `null` if it is not parked on a primitive (running, or awaiting a timer, I/O or another promise). */
+  readonly parkedOn: string | null;
+}
+
+/** One parked operation. */
+export interface ParkedInfo {
+  /** What waits, in Go's words: `recv from chan "results"`, `select`, `sync.WaitGroup.wait`. */
+  readonly operation: string;
+  /** The id of the task that waits, or `0` for code outside any `go()` task. */
+  readonly taskId: number;
+  /** Where that task was started, or `null` outside any task. */
+  readonly createdAt: SourceLocation | null;
+  /** Increasing sequence number of the park, for filtering by checkpoint. */
+  readonly seq: number;
+}
+
+function parkedList(): ParkedInfo[] {
+  const list: ParkedInfo[] = [];
+  for (let op = parkedHead; op !== null; op = op.parkedNext) {
+    list.push({
+      operation: op.describe(),
+      taskId: op.parkedTask?.id ?? 0,
+      createdAt: op.parkedTask?.createdAt ?? null,
+      seq: op.parkedSeq,
+    });
+  }
+  return list.sort((a, b) => a.seq - b.seq);
+}
+
+function taskList(): TaskInfo[] {
+  const parkedBy = new Map<number, string>();
+  for (const op of parkedList()) if (op.taskId !== 0) parkedBy.set(op.taskId, op.operation);
+  return [...liveTasks]
+    .map((task) => ({ id: task.id, createdAt: task.createdAt, parkedOn: parkedBy.get(task.id) ?? null }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** A point in time to compare leak checks against: tasks and parks after it are new. */
+export interface Checkpoint {
+  /** Tasks with a larger id were started after the checkpoint. */
+  readonly taskId: number;
+  /** Parks with a larger sequence number happened after the checkpoint. */
+  readonly parkSeq: number;
+}
+
+function describeTask(task: TaskInfo): string {
+  const what = task.parkedOn === null ? "still running (not parked on a channel)" : `parked on ${task.parkedOn}`;
+  return `task ${what} (created at ${task.createdAt.short})`;
+}
+
+function describeLooseOp(op: ParkedInfo): string {
+  return `operation outside any task parked on ${op.operation}`;
+}
+
+function leakMessage(tasks: TaskInfo[], loose: ParkedInfo[]): string | null {
+  const items = [...tasks.map(describeTask), ...loose.map(describeLooseOp)];
+  if (items.length === 0) return null;
+  const count = tasks.length > 0
+    ? `${tasks.length} task${tasks.length === 1 ? "" : "s"}`
+    : `${loose.length} operation${loose.length === 1 ? "" : "s"}`;
+  if (items.length === 1) return `leaked: 1 ${items[0]}`;
+  const extra = tasks.length > 0 && loose.length > 0 ? ` and ${loose.length} parked operation${loose.length === 1 ? "" : "s"}` : "";
+  return `leaked: ${count}${extra}\n${items.map((item) => `  ${item}`).join("\n")}`;
+}
+
+/**
+ * Go's `runtime` package, reduced to what a JavaScript program can know:
+ * which tasks are alive, which operations are parked, and the goroutine dump.
+ *
+ * @example
+ * ```ts
+ * import { Chan, go, runtime } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const before = runtime.checkpoint();
+ * const jobs = new Chan<number>(0, { name: "jobs" });
+ * go(() => jobs.send(1)); // nobody ever receives
+ * const report = await runtime.leaks(before);
+ * assert.match(report ?? "", /leaked: 1 task parked on send to chan "jobs"/);
+ * jobs.close(); // let the leaked sender end (it panics: send on closed channel)
+ * ```
+ */
+export const runtime = {
+  /** The number of live `go()` tasks, like Go's `runtime.NumGoroutine()` (without the caller). */
+  numGoroutine(): number {
+    return liveTasks.size;
+  },
+  /** Every live task, oldest first, with what it is parked on. */
+  goroutines(): TaskInfo[] {
+    return taskList();
+  },
+  /** Every parked operation, oldest first. */
+  parked(): ParkedInfo[] {
+    return parkedList();
+  },
+  /** The number of parked operations. */
+  numParked(): number {
+    return parkedCount;
+  },
+  /** Marks now, so that a later leak check looks only at what started after it. */
+  checkpoint(): Checkpoint {
+    return { taskId: nextTaskId - 1, parkSeq: parkSeq };
+  },
+  /**
+   * Lets pending hand-offs settle, then reports tasks started and operations
+   * parked since `since` that are still alive: `null` when nothing leaked,
+   * otherwise a message such as
+   * `leaked: 1 task parked on send to chan "results" (created at search.ts:14)`.
+   */
+  async leaks(since: Checkpoint = { taskId: 0, parkSeq: 0 }, settleTurns = 5): Promise<string | null> {
+    await settle(settleTurns);
+    const tasks = taskList().filter((task) => task.id > since.taskId);
+    const loose = parkedList().filter((op) => op.seq > since.parkSeq && op.taskId === 0);
+    return leakMessage(tasks, loose);
+  },
+  /**
+   * Throws an `Error` with the {@linkcode runtime.leaks} message when anything
+   * started since `since` is still alive.
+   */
+  async assertNoLeaks(since?: Checkpoint, settleTurns?: number): Promise<void> {
+    const report = await runtime.leaks(since, settleTurns);
+    if (report !== null) throw new Error(report);
+  },
+  /** Go's goroutine dump, as text: every parked operation and every live task. */
+  stack(): string {
+    const sections: string[] = [];
+    for (const op of parkedList()) {
+      if (op.taskId === 0) sections.push(`main [${op.operation}]`);
+    }
+    for (const task of taskList()) {
+      sections.push(
+        `task ${task.id} [${task.parkedOn ?? "running"}]:\ncreated by go() at ${task.createdAt.full}`,
+      );
+    }
+    return sections.join("\n\n");
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Deadlock: when the event loop runs dry while code outside any task (the
+// program's main flow) is parked, nothing can ever wake it. Go reports this
+// instead of hanging; so do we, with the dump, and exit status 2 as Go does.
+
+let deadlockHookInstalled = false;
+
+function installDeadlockHook(): void {
+  deadlockHookInstalled = true;
+  process.on("beforeExit", () => {
+    const ops = parkedList();
+    if (!ops.some((op) => op.taskId === 0)) return; // main finished; Go exits too
+    process.stderr.write(`fatal error: all goroutines are asleep - deadlock!\n\n${runtime.stack()}\n`);
+    process.exit(2);
+  });
+}
