@@ -28,16 +28,23 @@ const primitivesDir = new URL(".", import.meta.url);
 const primitivesMarkers = [primitivesDir.href, decodeURIComponent(primitivesDir.pathname)];
 const frameLocation = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/;
 
-/** Finds the first stack frame outside this module's own folder. */
+/** A source file of the primitives themselves (not their tests or test fixtures). */
+function isPrimitivesSource(file: string): boolean {
+  return primitivesMarkers.some((marker) => {
+    if (!file.startsWith(marker)) return false;
+    const rest = file.slice(marker.length);
+    return !rest.includes("/") && !rest.endsWith("_test.ts");
+  });
+}
+
+/** Finds the first stack frame outside the primitives' own source files. */
 function callerLocation(stackHolder: Error): SourceLocation {
   const lines = (stackHolder.stack ?? "").split("\n").slice(1);
   for (const line of lines) {
     const match = frameLocation.exec(line.trim());
     if (!match) continue;
     const file = match[1];
-    if (primitivesMarkers.some((marker) => file.startsWith(marker)) && !file.endsWith("_test.ts")) {
-      continue;
-    }
+    if (isPrimitivesSource(file)) continue;
     if (file.startsWith("node:") || file.includes("/node:") || file.startsWith("ext:")) continue;
     const base = file.slice(file.lastIndexOf("/") + 1);
     return { short: `${base}:${match[2]}`, full: `${file}:${match[2]}:${match[3]}` };
@@ -351,17 +358,17 @@ export const runtime = {
 };
 
 // ---------------------------------------------------------------------------
-// Deadlock: when the event loop runs dry while code outside any task (the
-// program's main flow) is parked, nothing can ever wake it. Go reports this
-// instead of hanging; so do we, with the dump, and exit status 2 as Go does.
+// Deadlock: when the event loop runs dry while operations are still parked,
+// nothing can ever wake them: the program's remaining work is stuck. Go
+// reports this instead of exiting quietly; so do we, with the dump, and exit
+// status 2 as Go does.
 
 let deadlockHookInstalled = false;
 
 function installDeadlockHook(): void {
   deadlockHookInstalled = true;
   process.on("beforeExit", () => {
-    const ops = parkedList();
-    if (!ops.some((op) => op.taskId === 0)) return; // main finished; Go exits too
+    if (parkedCount === 0) return;
     process.stderr.write(`fatal error: all goroutines are asleep - deadlock!\n\n${runtime.stack()}\n`);
     process.exit(2);
   });
