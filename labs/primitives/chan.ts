@@ -5,7 +5,7 @@
  * @module
  */
 import { Panic } from "./panic.ts";
-import { CreationSite, Parked, park, resolveOnMacrotask, shouldYield, unpark } from "./runtime.ts";
+import { CreationSite, Parked, park, type Task, resolveOnMacrotask, shouldYield, unpark } from "./runtime.ts";
 
 /** Options for a new channel. */
 export interface ChanOptions {
@@ -90,13 +90,19 @@ export class SelectGroup extends Parked {
 }
 
 /** A parked send or receive on one channel, alone or as one case of a select. */
-export class Waiter extends Parked {
+export class Waiter implements Parked {
+  /** @internal */
+  parkedPrev: Parked | null = null;
+  /** @internal */
+  parkedNext: Parked | null = null;
+  /** @internal */
+  parkedTask: Task | undefined = undefined;
+  /** @internal */
+  parkedSeq = 0;
   /** @internal */
   prev: Waiter | null = null;
   /** @internal */
   next: Waiter | null = null;
-  /** @internal */
-  linked = false;
   constructor(
     readonly chan: Chan<unknown>,
     readonly isSend: boolean,
@@ -106,9 +112,7 @@ export class Waiter extends Parked {
     readonly index: number,
     readonly resolve: (result: unknown) => void,
     readonly reject: (reason: unknown) => void,
-  ) {
-    super();
-  }
+  ) {}
   describeOp(): string {
     return `${this.isSend ? "send to" : "recv from"} ${this.chan.describe()}`;
   }
@@ -146,7 +150,6 @@ class WaiterQueue {
     if (this.tail !== null) this.tail.next = w;
     else this.head = w;
     this.tail = w;
-    w.linked = true;
   }
   shift(): Waiter | null {
     const w = this.head;
@@ -159,7 +162,9 @@ class WaiterQueue {
     if (w.next !== null) w.next.prev = w.prev;
     else this.tail = w.prev;
     w.prev = w.next = null;
-    w.linked = false;
+  }
+  has(w: Waiter): boolean {
+    return w.prev !== null || this.head === w;
   }
 }
 
@@ -199,10 +204,19 @@ function completedSend(): Promise<void> {
   return shouldYield() ? resolveOnMacrotask(undefined) : RESOLVED;
 }
 
-function completedRecv<T>(value: T): Promise<[T, true]> {
-  const result: [T, true] = [value, true];
+function completedRecv<T>(result: RecvResult<T>): Promise<RecvResult<T>> {
   return shouldYield() ? resolveOnMacrotask(result) : Promise.resolve(result);
 }
+
+// A promise's resolvers are taken out of its executor through these two
+// slots, so that parking allocates no closure.
+let capturedResolve: (value: unknown) => void = () => {};
+let capturedReject: (reason: unknown) => void = () => {};
+function captureResolvers<T>(resolve: (value: T) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
 
 const maxCapacity = 2 ** 31 - 1;
 
@@ -286,11 +300,11 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
     const outcome = this.trySend(value);
     if (outcome === "sent") return completedSend();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
-    return new Promise<void>((resolve, reject) => {
-      const waiter = new Waiter(this as Chan<unknown>, true, value, null, 0, resolve as () => void, reject);
-      this.sendq.push(waiter);
-      park(waiter);
-    });
+    const promise = new Promise<void>(captureResolvers);
+    const waiter = new Waiter(this as Chan<unknown>, true, value, null, 0, capturedResolve, capturedReject);
+    this.sendq.push(waiter);
+    park(waiter);
+    return promise;
   }
 
   /**
@@ -298,15 +312,13 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed and its buffer drained.
    */
   recv(): Promise<RecvResult<T>> {
-    const ready = this.tryRecv();
-    if (ready !== undefined) {
-      return ready[1] ? completedRecv(ready[0] as T) : CLOSED_RESULT;
-    }
-    return new Promise<RecvResult<T>>((resolve, reject) => {
-      const waiter = new Waiter(this as Chan<unknown>, false, undefined, null, 0, resolve as (r: unknown) => void, reject);
-      this.recvq.push(waiter);
-      park(waiter);
-    });
+    const ready = this.tryRecv() as RecvResult<T> | undefined;
+    if (ready !== undefined) return ready[1] ? completedRecv(ready) : CLOSED_RESULT;
+    const promise = new Promise<RecvResult<T>>(captureResolvers);
+    const waiter = new Waiter(this as Chan<unknown>, false, undefined, null, 0, capturedResolve, capturedReject);
+    this.recvq.push(waiter);
+    park(waiter);
+    return promise;
   }
 
   /**
@@ -370,7 +382,7 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
 
   /** @internal Removes a losing select case's waiter. */
   unlink(waiter: Waiter): void {
-    if (!waiter.linked) return;
-    (waiter.isSend ? this.sendq : this.recvq).remove(waiter);
+    const queue = waiter.isSend ? this.sendq : this.recvq;
+    if (queue.has(waiter)) queue.remove(waiter);
   }
 }
