@@ -8,20 +8,24 @@
  *
  * @example
  * ```ts
- * import { Chan, context, go, recv, select } from "./mod.ts";
+ * import { Chan, context, go, recv, select, send } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
+ * // A producer that stops when its context is cancelled.
  * const [ctx, cancel] = context.withCancel(context.background());
- * const ticks = new Chan<number>();
+ * const numbers = new Chan<number>();
  * go(async () => {
  *   for (let i = 0; ; i++) {
- *     const r = await select([recv(ctx.done()), ...[]]);
- *     if (r.index === 0) return ticks.close();
- *     await ticks.send(i);
+ *     const r = await select([send(numbers, i), recv(ctx.done())]);
+ *     if (r.index === 1) return numbers.close();
  *   }
  * });
+ * assert.deepEqual(await numbers.recv(), [0, true]);
+ * assert.deepEqual(await numbers.recv(), [1, true]);
  * cancel();
- * assert.deepEqual(await ticks.recv(), [undefined, false]);
+ * for await (const _ of numbers) {
+ *   // drain whatever was in flight until the producer closes
+ * }
  * ```
  *
  * @module

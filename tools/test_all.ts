@@ -1,0 +1,150 @@
+/**
+ * `deno task test`: the project's whole test suite, one step after another,
+ * with a progress line per step and a closing count. Installs what it needs
+ * (npm packages for Bun, Bun itself through npx) so that a fresh clone on a
+ * machine with only Node.js passes with `npx deno task test`.
+ *
+ * Usage: deno task test [--only <step>] [--list]
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+
+interface Step {
+  /** Short name for `--only`. */
+  name: string;
+  /** What the step proves, shown in the progress line. */
+  title: string;
+  /** The command to run (argv), or a function that builds it once earlier steps have run. */
+  command: () => Promise<string[]>;
+}
+
+const root = new URL("..", import.meta.url).pathname;
+const deno = Deno.execPath();
+
+function sourceFilesOf(dir: string): string[] {
+  return [...Deno.readDirSync(`${root}${dir}`)]
+    .filter((entry) => entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts"))
+    .map((entry) => `${dir}/${entry.name}`)
+    .sort();
+}
+
+async function succeeds(argv: string[]): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "null" })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+/** `bun` from PATH, or the pinned npm package through npx on a machine without it. */
+async function bunCommand(): Promise<string[]> {
+  if (await succeeds(["bun", "--version"])) return ["bun"];
+  return ["npx", "--yes", "bun@1.4.5"];
+}
+
+const steps: Step[] = [
+  {
+    name: "fmt",
+    title: "formatting is clean (deno fmt --check)",
+    command: () => Promise.resolve([deno, "fmt", "--check"]),
+  },
+  {
+    name: "lint",
+    title: "lint is clean (deno lint)",
+    command: () => Promise.resolve([deno, "lint"]),
+  },
+  {
+    name: "types",
+    title: "everything type-checks (deno check)",
+    command: () => Promise.resolve([deno, "check", "labs", "tools", ...(existsSync(`${root}site`) ? ["site"] : [])]),
+  },
+  {
+    name: "unit",
+    title: "unit and integration tests on Deno (deno test)",
+    command: () => Promise.resolve([deno, "test", "--allow-all", "--quiet"]),
+  },
+  {
+    name: "docs",
+    title: "every export of the primitives is documented and its @example runs",
+    command: () => Promise.resolve([deno, "doc", "--lint", "labs/primitives/mod.ts"]),
+  },
+  {
+    name: "examples",
+    title: "the primitives' JSDoc examples run (deno test --doc)",
+    command: () =>
+      Promise.resolve([deno, "test", "--doc", "--allow-all", "--quiet", "--permit-no-files", ...sourceFilesOf("labs/primitives")]),
+  },
+  {
+    name: "labs",
+    title: "every lab: solutions pass, starters fail, manifest matches (deno task check)",
+    command: () => Promise.resolve([deno, "task", "--quiet", "check"]),
+  },
+  {
+    name: "bun-install",
+    title: "npm packages for Bun are installed",
+    command: () =>
+      Promise.resolve(
+        existsSync(`${root}node_modules/@sinonjs/fake-timers`)
+          ? [deno, "eval", "console.log('node_modules is present')"]
+          : ["npm", "install", "--no-audit", "--no-fund"],
+      ),
+  },
+  {
+    name: "bun",
+    title: "the primitives' tests on Bun (bun test labs/primitives)",
+    command: async () => [...(await bunCommand()), "test", "labs/primitives"],
+  },
+];
+
+function usage(): string {
+  return [
+    "Usage: deno task test [--only <step>] [--list]",
+    "",
+    "Runs the project's whole test suite. Steps:",
+    ...steps.map((step) => `  ${step.name.padEnd(12)} ${step.title}`),
+  ].join("\n");
+}
+
+const args = [...Deno.args];
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(usage());
+  Deno.exit(0);
+}
+if (args.includes("--list")) {
+  console.log(steps.map((step) => step.name).join("\n"));
+  Deno.exit(0);
+}
+let selected = steps;
+const onlyIndex = args.indexOf("--only");
+if (onlyIndex !== -1) {
+  const wanted = args[onlyIndex + 1];
+  selected = steps.filter((step) => step.name === wanted);
+  if (selected.length === 0) {
+    console.error(`Unknown step "${wanted ?? ""}". ${usage()}`);
+    Deno.exit(2);
+  }
+}
+
+const failed: string[] = [];
+const started = performance.now();
+for (const [index, step] of selected.entries()) {
+  const argv = await step.command();
+  console.log(`\n[${index + 1}/${selected.length}] ${step.title}\n$ ${argv.join(" ").replace(deno, "deno")}`);
+  const stepStart = performance.now();
+  const { code } = await new Deno.Command(argv[0], { args: argv.slice(1), cwd: root, stdout: "inherit", stderr: "inherit" })
+    .output();
+  const seconds = ((performance.now() - stepStart) / 1000).toFixed(1);
+  if (code === 0) {
+    console.log(`[${index + 1}/${selected.length}] ok: ${step.name} (${seconds} s)`);
+  } else {
+    console.log(`[${index + 1}/${selected.length}] FAILED: ${step.name} (exit ${code}, ${seconds} s)`);
+    failed.push(step.name);
+  }
+}
+const total = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`\nTest steps run in ${total} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}`);
+console.log(`steps: ${selected.length - failed.length} passed, ${failed.length} failed`);
+Deno.exit(failed.length === 0 ? 0 : 1);
