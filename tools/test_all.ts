@@ -24,14 +24,20 @@ const deno = Deno.execPath();
 
 function sourceFilesOf(dir: string): string[] {
   return [...Deno.readDirSync(`${root}${dir}`)]
-    .filter((entry) => entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts"))
+    .filter((entry) =>
+      entry.isFile && entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")
+    )
     .map((entry) => `${dir}/${entry.name}`)
     .sort();
 }
 
 async function succeeds(argv: string[]): Promise<boolean> {
   try {
-    const { success } = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "null", stderr: "null" })
+    const { success } = await new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdout: "null",
+      stderr: "null",
+    })
       .output();
     return success;
   } catch {
@@ -59,7 +65,14 @@ const steps: Step[] = [
   {
     name: "types",
     title: "everything type-checks (deno check)",
-    command: () => Promise.resolve([deno, "check", "labs", "tools", ...(existsSync(`${root}site`) ? ["site"] : [])]),
+    command: () =>
+      Promise.resolve([
+        deno,
+        "check",
+        "labs",
+        "tools",
+        ...(existsSync(`${root}site`) ? ["site"] : []),
+      ]),
   },
   {
     name: "unit",
@@ -75,7 +88,15 @@ const steps: Step[] = [
     name: "examples",
     title: "the primitives' JSDoc examples run (deno test --doc)",
     command: () =>
-      Promise.resolve([deno, "test", "--doc", "--allow-all", "--quiet", "--permit-no-files", ...sourceFilesOf("labs/primitives")]),
+      Promise.resolve([
+        deno,
+        "test",
+        "--doc",
+        "--allow-all",
+        "--quiet",
+        "--permit-no-files",
+        ...sourceFilesOf("labs/primitives"),
+      ]),
   },
   {
     name: "labs",
@@ -132,19 +153,30 @@ const failed: string[] = [];
 const started = performance.now();
 for (const [index, step] of selected.entries()) {
   const argv = await step.command();
-  console.log(`\n[${index + 1}/${selected.length}] ${step.title}\n$ ${argv.join(" ").replace(deno, "deno")}`);
+  console.log(
+    `\n[${index + 1}/${selected.length}] ${step.title}\n$ ${argv.join(" ").replace(deno, "deno")}`,
+  );
   const stepStart = performance.now();
-  const { code } = await new Deno.Command(argv[0], { args: argv.slice(1), cwd: root, stdout: "inherit", stderr: "inherit" })
+  const { code } = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  })
     .output();
   const seconds = ((performance.now() - stepStart) / 1000).toFixed(1);
   if (code === 0) {
     console.log(`[${index + 1}/${selected.length}] ok: ${step.name} (${seconds} s)`);
   } else {
-    console.log(`[${index + 1}/${selected.length}] FAILED: ${step.name} (exit ${code}, ${seconds} s)`);
+    console.log(
+      `[${index + 1}/${selected.length}] FAILED: ${step.name} (exit ${code}, ${seconds} s)`,
+    );
     failed.push(step.name);
   }
 }
 const total = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`\nTest steps run in ${total} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}`);
+console.log(
+  `\nTest steps run in ${total} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}`,
+);
 console.log(`steps: ${selected.length - failed.length} passed, ${failed.length} failed`);
 Deno.exit(failed.length === 0 ? 0 : 1);

@@ -5,7 +5,15 @@
  * @module
  */
 import { Panic } from "./panic.ts";
-import { CreationSite, Parked, park, type Task, resolveOnMacrotask, shouldYield, unpark } from "./runtime.ts";
+import {
+  CreationSite,
+  park,
+  Parked,
+  resolveOnMacrotask,
+  shouldYield,
+  type Task,
+  unpark,
+} from "./runtime.ts";
 
 /** Options for a new channel. */
 export interface ChanOptions {
@@ -217,7 +225,6 @@ function captureResolvers<T>(resolve: (value: T) => void, reject: (reason: unkno
   capturedReject = reject;
 }
 
-
 const maxCapacity = 2 ** 31 - 1;
 
 /**
@@ -264,7 +271,9 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
   constructor(capacity = 0, options: ChanOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > maxCapacity) {
       throw new RangeError(
-        `Cannot create channel: capacity must be a non-negative integer, received ${String(capacity)}`,
+        `Cannot create channel: capacity must be a non-negative integer, received ${
+          String(capacity)
+        }`,
       );
     }
     this.#cap = capacity;
@@ -288,7 +297,9 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
 
   /** `chan "name"`, or `chan (made at file.ts:12)` for an unnamed channel. */
   describe(): string {
-    return this.#name !== undefined ? `chan "${this.#name}"` : `chan (made at ${this.#site.location.short})`;
+    return this.#name !== undefined
+      ? `chan "${this.#name}"`
+      : `chan (made at ${this.#site.location.short})`;
   }
 
   /**
@@ -301,7 +312,15 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
     if (outcome === "sent") return completedSend();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
     const promise = new Promise<void>(captureResolvers);
-    const waiter = new Waiter(this as Chan<unknown>, true, value, null, 0, capturedResolve, capturedReject);
+    const waiter = new Waiter(
+      this as Chan<unknown>,
+      true,
+      value,
+      null,
+      0,
+      capturedResolve,
+      capturedReject,
+    );
     this.sendq.push(waiter);
     park(waiter);
     return promise;
@@ -315,7 +334,15 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
     const ready = this.tryRecv() as RecvResult<T> | undefined;
     if (ready !== undefined) return ready[1] ? completedRecv(ready) : CLOSED_RESULT;
     const promise = new Promise<RecvResult<T>>(captureResolvers);
-    const waiter = new Waiter(this as Chan<unknown>, false, undefined, null, 0, capturedResolve, capturedReject);
+    const waiter = new Waiter(
+      this as Chan<unknown>,
+      false,
+      undefined,
+      null,
+      0,
+      capturedResolve,
+      capturedReject,
+    );
     this.recvq.push(waiter);
     park(waiter);
     return promise;
@@ -329,7 +356,9 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
   close(): void {
     if (this.#closed) throw new Panic("close of closed channel");
     this.#closed = true;
-    for (let r = this.recvq.shift(); r !== null; r = this.recvq.shift()) r.deliver(undefined, false);
+    for (let r = this.recvq.shift(); r !== null; r = this.recvq.shift()) {
+      r.deliver(undefined, false);
+    }
     for (let s = this.sendq.shift(); s !== null; s = this.sendq.shift()) s.panic();
   }
 

@@ -30,7 +30,14 @@
  *
  * @module
  */
-export { Chan, type ChanOptions, type ReceiveChan, type RecvResult, type Selected, type SendChan } from "./chan.ts";
+export {
+  Chan,
+  type ChanOptions,
+  type ReceiveChan,
+  type RecvResult,
+  type Selected,
+  type SendChan,
+} from "./chan.ts";
 export {
   type CaseResult,
   type DefaultResult,
@@ -44,7 +51,14 @@ export {
   type SendCase,
 } from "./select.ts";
 export { Panic } from "./panic.ts";
-export { type Checkpoint, go, type ParkedInfo, runtime, type SourceLocation, type TaskInfo } from "./runtime.ts";
+export {
+  type Checkpoint,
+  go,
+  type ParkedInfo,
+  runtime,
+  type SourceLocation,
+  type TaskInfo,
+} from "./runtime.ts";
 export * as context from "./context.ts";
 export * as sync from "./sync.ts";
 export * as errgroup from "./errgroup.ts";

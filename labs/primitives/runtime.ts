@@ -252,7 +252,11 @@ function taskList(): TaskInfo[] {
   const parkedBy = new Map<number, string>();
   for (const op of parkedList()) if (op.taskId !== 0) parkedBy.set(op.taskId, op.operation);
   return [...liveTasks]
-    .map((task) => ({ id: task.id, createdAt: task.createdAt, parkedOn: parkedBy.get(task.id) ?? null }))
+    .map((task) => ({
+      id: task.id,
+      createdAt: task.createdAt,
+      parkedOn: parkedBy.get(task.id) ?? null,
+    }))
     .sort((a, b) => a.id - b.id);
 }
 
@@ -265,7 +269,9 @@ export interface Checkpoint {
 }
 
 function describeTask(task: TaskInfo): string {
-  const what = task.parkedOn === null ? "still running (not parked on a channel)" : `parked on ${task.parkedOn}`;
+  const what = task.parkedOn === null
+    ? "still running (not parked on a channel)"
+    : `parked on ${task.parkedOn}`;
   return `task ${what} (created at ${task.createdAt.short})`;
 }
 
@@ -280,7 +286,9 @@ function leakMessage(tasks: TaskInfo[], loose: ParkedInfo[]): string | null {
     ? `${tasks.length} task${tasks.length === 1 ? "" : "s"}`
     : `${loose.length} operation${loose.length === 1 ? "" : "s"}`;
   if (items.length === 1) return `leaked: 1 ${items[0]}`;
-  const extra = tasks.length > 0 && loose.length > 0 ? ` and ${loose.length} parked operation${loose.length === 1 ? "" : "s"}` : "";
+  const extra = tasks.length > 0 && loose.length > 0
+    ? ` and ${loose.length} parked operation${loose.length === 1 ? "" : "s"}`
+    : "";
   return `leaked: ${count}${extra}\n${items.map((item) => `  ${item}`).join("\n")}`;
 }
 
@@ -328,7 +336,10 @@ export const runtime = {
    * otherwise a message such as
    * `leaked: 1 task parked on send to chan "results" (created at search.ts:14)`.
    */
-  async leaks(since: Checkpoint = { taskId: 0, parkSeq: 0 }, settleTurns = 5): Promise<string | null> {
+  async leaks(
+    since: Checkpoint = { taskId: 0, parkSeq: 0 },
+    settleTurns = 5,
+  ): Promise<string | null> {
     await settle(settleTurns);
     const tasks = taskList().filter((task) => task.id > since.taskId);
     const loose = parkedList().filter((op) => op.seq > since.parkSeq && op.taskId === 0);
@@ -350,7 +361,9 @@ export const runtime = {
     }
     for (const task of taskList()) {
       sections.push(
-        `task ${task.id} [${task.parkedOn ?? "running"}]:\ncreated by go() at ${task.createdAt.full}`,
+        `task ${task.id} [${
+          task.parkedOn ?? "running"
+        }]:\ncreated by go() at ${task.createdAt.full}`,
       );
     }
     return sections.join("\n\n");
@@ -369,7 +382,9 @@ function installDeadlockHook(): void {
   deadlockHookInstalled = true;
   process.on("beforeExit", () => {
     if (parkedCount === 0) return;
-    process.stderr.write(`fatal error: all goroutines are asleep - deadlock!\n\n${runtime.stack()}\n`);
+    process.stderr.write(
+      `fatal error: all goroutines are asleep - deadlock!\n\n${runtime.stack()}\n`,
+    );
     process.exit(2);
   });
 }

@@ -7,7 +7,9 @@ import { Chan } from "./chan.ts";
 import { go, runtime } from "./runtime.ts";
 
 /** Runs a fixture program with the current runtime; resolves to its exit code and output. */
-function runFixture(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runFixture(
+  name: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
   const args = "Deno" in globalThis ? ["run", "--quiet", file] : [file];
   return new Promise((resolve, reject) => {
@@ -90,7 +92,10 @@ describe("runtime leak reports", () => {
     const checkpoint = runtime.checkpoint();
     const ch = new Chan<number>(0, { name: "pending" });
     go(() => ch.recv());
-    await assert.rejects(runtime.assertNoLeaks(checkpoint), /leaked: 1 task parked on recv from chan "pending"/);
+    await assert.rejects(
+      runtime.assertNoLeaks(checkpoint),
+      /leaked: 1 task parked on recv from chan "pending"/,
+    );
     ch.close();
     await runtime.assertNoLeaks(checkpoint);
   });
@@ -99,7 +104,10 @@ describe("runtime leak reports", () => {
     const checkpoint = runtime.checkpoint();
     const ch = new Chan<number>();
     go(() => ch.recv());
-    assert.match((await runtime.leaks(checkpoint)) ?? "", /recv from chan \(made at runtime_test\.ts:\d+\)/);
+    assert.match(
+      (await runtime.leaks(checkpoint)) ?? "",
+      /recv from chan \(made at runtime_test\.ts:\d+\)/,
+    );
     ch.close();
   });
 
@@ -108,7 +116,10 @@ describe("runtime leak reports", () => {
     go(() => ch.recv());
     await new Promise<void>((resolve) => setImmediate(resolve));
     const dump = runtime.stack();
-    assert.match(dump, /task \d+ \[recv from chan "dumped"\]:\ncreated by go\(\) at .*runtime_test\.ts:\d+:\d+/);
+    assert.match(
+      dump,
+      /task \d+ \[recv from chan "dumped"\]:\ncreated by go\(\) at .*runtime_test\.ts:\d+:\d+/,
+    );
     const info = runtime.goroutines().find((task) => task.parkedOn === 'recv from chan "dumped"');
     assert.ok(info, "the parked task is missing from runtime.goroutines()");
     ch.close();

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { Chan, type ReceiveChan, SelectGroup, type Selected, type SendChan, Waiter } from "./chan.ts";
+import {
+  Chan,
+  type ReceiveChan,
+  type Selected,
+  SelectGroup,
+  type SendChan,
+  Waiter,
+} from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { park, resolveOnMacrotask, shouldYield } from "./runtime.ts";
 
@@ -98,7 +105,9 @@ function channelOf(c: SelectCase, index: number): Chan<unknown> | null {
   }
   if (c.chan === null) return null;
   if (!(c.chan instanceof Chan)) {
-    throw new TypeError(`Cannot select: case ${index} needs a Chan or null, received ${typeof c.chan}`);
+    throw new TypeError(
+      `Cannot select: case ${index} needs a Chan or null, received ${typeof c.chan}`,
+    );
   }
   return c.chan as Chan<unknown>;
 }
@@ -172,7 +181,15 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
       if (chan === null) continue;
       const c = cases[i];
       const isSend = c.op === "send";
-      const waiter = new Waiter(chan, isSend, isSend ? c.value : undefined, group, i, resolve as (r: unknown) => void, reject);
+      const waiter = new Waiter(
+        chan,
+        isSend,
+        isSend ? c.value : undefined,
+        group,
+        i,
+        resolve as (r: unknown) => void,
+        reject,
+      );
       group.waiters.push(waiter);
       (isSend ? chan.sendq : chan.recvq).push(waiter);
     }

@@ -229,7 +229,11 @@ describe("select choice and nil channels", () => {
       const r = await select([recv<number>(null), send<number>(null, 2)], { default: true });
       assert.equal(r.index, -1);
     }
-    assert.deepEqual(await select([recv<number>(null), recv(ch)]), { index: 1, value: 1, ok: true });
+    assert.deepEqual(await select([recv<number>(null), recv(ch)]), {
+      index: 1,
+      value: 1,
+      ok: true,
+    });
   });
 
   it("a select of only null channels waits until abandoned and names itself in the dump", async () => {

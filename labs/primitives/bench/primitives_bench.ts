@@ -151,7 +151,11 @@ function contextTreeCancel(contexts: number): number {
   return elapsed;
 }
 
-const runtimeName = "Bun" in globalThis ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : "Deno" in globalThis ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : "unknown";
+const runtimeName = "Bun" in globalThis
+  ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
+  : "Deno" in globalThis
+  ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}`
+  : "unknown";
 
 const roundTrips = 200_000;
 const messages = 200_000;
