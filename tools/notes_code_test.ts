@@ -1,0 +1,81 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { absolutizeImports, extractTypeScriptBlocks } from "./notes_code.ts";
+
+const root = new URL("..", import.meta.url);
+
+describe("extractTypeScriptBlocks", () => {
+  it("finds ts and typescript blocks with their fence lines and skips other languages", () => {
+    const markdown = [
+      "# Title",
+      "```go",
+      "package main",
+      "```",
+      "```ts",
+      "const a = 1;",
+      "```",
+      "````typescript",
+      "const b = '```';",
+      "````",
+    ].join("\n");
+    const blocks = extractTypeScriptBlocks(markdown, "x.md");
+    assert.deepEqual(blocks.map((b) => [b.line, b.code]), [[5, "const a = 1;\n"], [
+      8,
+      "const b = '```';\n",
+    ]]);
+  });
+
+  it("reports a fence that is never closed with its file and line", () => {
+    assert.throws(() => extractTypeScriptBlocks("text\n```ts\nconst a = 1;\n", "notes/y.md"), {
+      message: "notes/y.md:2: a code fence is opened here and never closed",
+    });
+  });
+});
+
+describe("absolutizeImports", () => {
+  it("turns relative specifiers into URLs under the notes folder, leaving bare ones alone", () => {
+    const notes = new URL("notes/", root);
+    const code =
+      'import { Chan } from "../labs/primitives/mod.ts";\nimport assert from "node:assert/strict";\n';
+    const rewritten = absolutizeImports(code, notes);
+    assert.ok(rewritten.includes(`from "${new URL("labs/primitives/mod.ts", root).href}"`));
+    assert.ok(rewritten.includes('from "node:assert/strict"'));
+  });
+});
+
+describe("the notes' TypeScript blocks", () => {
+  it("every ts block in notes/ type-checks against the primitives", async () => {
+    const notesDir = new URL("notes/", root);
+    const chapters = [...Deno.readDirSync(notesDir)].filter((e) =>
+      e.isFile && e.name.endsWith(".md")
+    )
+      .map((e) => e.name).sort();
+    const outDir = await Deno.makeTempDir({ prefix: "notes-check-" });
+    try {
+      const files: { path: string; origin: string }[] = [];
+      for (const chapter of chapters) {
+        const markdown = await Deno.readTextFile(new URL(chapter, notesDir));
+        for (const block of extractTypeScriptBlocks(markdown, `notes/${chapter}`)) {
+          const path = `${outDir}/${chapter.replace(/\.md$/, "")}_line${block.line}.ts`;
+          await Deno.writeTextFile(path, absolutizeImports(block.code, notesDir));
+          files.push({ path, origin: `${block.file}:${block.line}` });
+        }
+      }
+      if (files.length === 0) return;
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "check",
+          "--quiet",
+          "--config",
+          new URL("deno.json", root).pathname,
+          ...files.map((f) => f.path),
+        ],
+      }).output();
+      let report = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+      for (const file of files) report = report.replaceAll(file.path, file.origin);
+      assert.equal(code, 0, `some notes code blocks do not type-check:\n${report}`);
+    } finally {
+      await Deno.remove(outDir, { recursive: true });
+    }
+  });
+});
