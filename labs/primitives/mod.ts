@@ -60,8 +60,9 @@ export {
   type TaskInfo,
 } from "./runtime.ts";
 export * as context from "./context.ts";
+export type { Context } from "./context.ts";
 export * as sync from "./sync.ts";
 export * as errgroup from "./errgroup.ts";
 export * as time from "./time.ts";
 export * as signal from "./signal.ts";
-export { serve, type ServeOptions } from "./serve.ts";
+export { type ListenAddress, serve, type ServeHandler, type ServeOptions } from "./serve.ts";
