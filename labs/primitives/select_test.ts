@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan } from "./chan.ts";
+import * as context from "./context.ts";
 import { Panic } from "./panic.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select, send } from "./select.ts";
@@ -182,6 +183,20 @@ describe("select commits exactly one case", () => {
       const later = data.recv();
       await data.send(round);
       assert.deepEqual(await later, [round, true]);
+    }
+  });
+
+  it("a select abandoned for ctx.done() leaves a later value for the next receiver", async () => {
+    for (let round = 0; round < 200; round++) {
+      const [ctx, cancel] = context.withCancel(context.background());
+      const data = new Chan<number>();
+      const abandoned = select([recv(data), recv(ctx.done())]);
+      if (round % 2 === 0) await settle(); // cancel while parked, or before the select runs
+      cancel();
+      assert.equal((await abandoned).index, 1);
+      go(() => data.send(round));
+      assert.deepEqual(await data.recv(), [round, true]);
+      assertNoWaiters(data as Chan<unknown>);
     }
   });
 
