@@ -4,6 +4,7 @@ import { Chan } from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
+import FakeTimers from "@sinonjs/fake-timers";
 
 /** Lets every pending hand-off run: a few turns of the event loop. */
 async function settle(): Promise<void> {
@@ -223,5 +224,33 @@ describe("Chan fairness to the event loop", () => {
       spins++;
     }
     assert.equal(timerRan, true, `the timer did not run during ${spins} polls`);
+  });
+
+  it("under fake timers a long ping-pong never resumes on a real macrotask", async () => {
+    // Virtual time advances between real turns of the test's own; a task
+    // resumed on a real macrotask would fall behind the clock it is driven by.
+    const realSetImmediate = setImmediate;
+    const realNow = performance.now.bind(performance);
+    const clock = FakeTimers.install();
+    try {
+      let macrotaskRan = false;
+      realSetImmediate(() => (macrotaskRan = true));
+      const ping = new Chan<number>();
+      const pong = new Chan<number>();
+      go(async () => {
+        for await (const n of ping) await pong.send(n);
+      });
+      // Far longer, in real time, than the 2 ms slice after which the
+      // primitives would otherwise yield.
+      const started = realNow();
+      for (let i = 0; i < 200_000 || realNow() - started < 10; i++) {
+        await ping.send(i);
+        await pong.recv();
+      }
+      ping.close();
+      assert.equal(macrotaskRan, false, "a hand-off was deferred to a real macrotask");
+    } finally {
+      clock.uninstall();
+    }
   });
 });

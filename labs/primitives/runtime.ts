@@ -187,10 +187,22 @@ let sliceStart = realNow();
 export function shouldYield(): boolean {
   if (++opsSinceCheck < checkEvery) return false;
   opsSinceCheck = 0;
+  if (timersAreFaked()) return false;
   const now = realNow();
   if (now - sliceStart < sliceMs) return false;
   sliceStart = now;
   return true;
+}
+
+/**
+ * Whether a test has replaced the timers with virtual ones (@sinonjs/fake-timers
+ * marks its functions with a `clock`). Virtual time advances only when the test
+ * ticks it, between real turns of its own; a continuation parked on a real
+ * macrotask could then resume after the test had moved on, so under virtual
+ * time the primitives never yield: there is no real timer to starve anyway.
+ */
+function timersAreFaked(): boolean {
+  return "clock" in globalThis.setTimeout;
 }
 
 /** A promise that resolves to `value` after the event loop has had a turn. */
