@@ -1,0 +1,451 @@
+/**
+ * The authors' command: proves every lab in labs/course.json is sound.
+ *
+ *     deno task check [--timeout <seconds>] [--root <folder>]
+ *
+ * For each lab, first what can be seen on disk: the starter files exist and
+ * carry `// TODO` markers, the solution lists exactly the files the manifest
+ * names, there are public and hidden tests, hidden tests do not import the
+ * student's files statically (labs.md: they must `await import()` them inside
+ * each test), the notes chapter exists (a warning while it does not). Then, in
+ * fresh temporary copies laid out as the grader lays them out, with the
+ * grader's narrow permissions (read of the copy only, plus the manifest's
+ * `permissions`): every public and hidden test passes on the solution, at least
+ * one public and one hidden test fails on the unmodified starter, and every
+ * `hints` key names a public test and every `points` key a hidden one.
+ *
+ * Prints a progress line per lab and step; exits 1 with the list of problems
+ * when there are any, else 0.
+ *
+ * @example
+ * ```ts
+ * // deno run --allow-read --allow-write --allow-run --allow-env tools/check.ts
+ * import { main } from "./check.ts";
+ * Deno.exit(await main([]));
+ * ```
+ * @module
+ */
+
+import {
+  type Course,
+  CourseError,
+  type LabEntry,
+  permissionFlags,
+  testNameMatches,
+} from "./course.ts";
+import {
+  type CoursePaths,
+  coursePaths,
+  createSandbox,
+  exists,
+  hashFile,
+  isTestFile,
+  joinPath,
+  listFiles,
+  loadCourse,
+  mapPool,
+  parallelism,
+  parseSeconds,
+  plural,
+  takeFlag,
+  takeOption,
+} from "./lab_env.ts";
+import { summarizeFailure, type TestResult } from "./test_report.ts";
+import { countResults, runTests, type TestRun } from "./test_runner.ts";
+
+const USAGE = `Usage: deno task check [--timeout <seconds>] [--root <folder>]
+
+For every lab in labs/course.json: starters exist and have // TODO markers; the
+solution passes every public and hidden test; the starter fails at least one of
+each; the manifest matches the files and the test names.
+
+Options:
+  --timeout <seconds>   limit for each test run (default 120)
+  --root <folder>       the course folder, the one with deno.json (default: the current folder)
+  --help                show this help`;
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** What checking one lab found. */
+export interface LabFindings {
+  slug: string;
+  problems: string[];
+  warnings: string[];
+}
+
+/**
+ * The student files a hidden test imports statically (`import … from "./x.ts"`
+ * or `import "./x.ts"`). Student code that runs at import time could then
+ * tamper with the test's own imports, so labs.md asks for `await import()`
+ * inside each test instead.
+ *
+ * @example
+ * ```ts
+ * import { staticStudentImports } from "./check.ts";
+ * staticStudentImports('import { add } from "./adder.ts";', ["adder.ts"]); // → ["adder.ts"]
+ * ```
+ */
+export function staticStudentImports(source: string, studentFiles: string[]): string[] {
+  const found = new Set<string>();
+  const pattern =
+    /^\s*(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["']\.\/([^"']+)["']/gm;
+  for (const match of source.matchAll(pattern)) {
+    const isTypeOnly = /^\s*(?:import|export)\s+type\s/.test(match[0]);
+    if (!isTypeOnly && studentFiles.includes(match[1])) found.add(match[1]);
+  }
+  return [...found];
+}
+
+/**
+ * Checks the manifest's test-name keys against the tests that actually ran:
+ * every `hints` key must name a public test, every `points` key a hidden test,
+ * and no `it` name may be used twice in a lab (the keys would be ambiguous).
+ *
+ * @example
+ * ```ts
+ * import { checkTestNames } from "./check.ts";
+ * import type { LabEntry } from "./course.ts";
+ * declare const lab: LabEntry;
+ * checkTestNames(lab, ["adder > adds"], ["adder > adds big numbers"]);
+ * ```
+ */
+export function checkTestNames(
+  lab: LabEntry,
+  publicNames: string[],
+  hiddenNames: string[],
+): string[] {
+  const problems: string[] = [];
+  for (const key of Object.keys(lab.hints ?? {})) {
+    if (!publicNames.some((name) => testNameMatches(name, key))) {
+      const hiddenToo = hiddenNames.some((name) => testNameMatches(name, key));
+      problems.push(
+        `hints key "${key}" names no public test` +
+          (hiddenToo ? " (it is a hidden test: hints must not reveal those)" : ""),
+      );
+    }
+  }
+  for (const key of Object.keys(lab.points ?? {})) {
+    if (!hiddenNames.some((name) => testNameMatches(name, key))) {
+      problems.push(`points key "${key}" names no hidden test`);
+    }
+  }
+  const leaves = [...publicNames, ...hiddenNames].map((name) => name.split(" > ").pop()!);
+  const seen = new Set<string>();
+  for (const leaf of leaves) {
+    if (seen.has(leaf)) problems.push(`the test name "${leaf}" is used more than once`);
+    seen.add(leaf);
+  }
+  return [...new Set(problems)];
+}
+
+/** One failing test, restated on a line. */
+function describeFailingTest(test: TestResult): string {
+  const summary = summarizeFailure(test.message ?? "failed", test.details);
+  const values = summary.expected !== undefined || summary.actual !== undefined
+    ? ` (expected ${summary.expected ?? "?"}, actual ${summary.actual ?? "?"})`
+    : "";
+  return `"${test.name}": ${summary.headline}${values}`;
+}
+
+/** What is wrong with a run that should pass entirely, or `[]`. */
+function problemsOfPassingRun(run: TestRun, what: string): string[] {
+  const problems: string[] = [];
+  if (run.problem) {
+    problems.push(
+      `${what}: ${run.problem.headline}` +
+        (run.problem.details.length > 0 ? `\n      ${run.problem.details.join("\n      ")}` : ""),
+    );
+  }
+  for (const test of run.results.filter((result) => result.status === "failed")) {
+    problems.push(`${what} fails ${describeFailingTest(test)}`);
+  }
+  if (!run.problem && run.results.length === 0) problems.push(`${what}: no test ran`);
+  if (!run.problem && problems.length === 0 && run.exitCode !== 0) {
+    problems.push(`${what}: deno test exited with ${run.exitCode} although every test passed`);
+  }
+  return problems;
+}
+
+/** Static checks: what the files on disk say, before anything runs. */
+async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFindings> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const labDir = joinPath(paths.labs, lab.slug);
+  const solutionDir = joinPath(paths.solutions, lab.slug);
+  const hiddenDir = joinPath(paths.hidden, lab.slug);
+  if (!await exists(labDir)) {
+    problems.push(`labs/${lab.slug}/ does not exist`);
+  } else {
+    const names = await listFiles(labDir);
+    if (!names.includes("README.md")) {
+      problems.push(`labs/${lab.slug}/README.md (the task) is missing`);
+    }
+    if (!names.some(isTestFile)) problems.push(`labs/${lab.slug}/ has no public tests (*_test.ts)`);
+    for (const leaked of names.filter((name) => /_hidden_test\.ts$/.test(name))) {
+      problems.push(`labs/${lab.slug}/${leaked} is a hidden test in the students' folder`);
+    }
+    for (const file of lab.files) {
+      if (!names.includes(file)) {
+        problems.push(`labs/${lab.slug}/${file} (a starter the manifest lists) is missing`);
+        continue;
+      }
+      const text = await Deno.readTextFile(joinPath(labDir, file));
+      if (!text.includes("// TODO")) {
+        problems.push(`labs/${lab.slug}/${file} has no "// TODO" marker to guide the student`);
+      }
+      const recorded = lab.starter?.[file];
+      if (recorded && recorded !== await hashFile(joinPath(labDir, file))) {
+        problems.push(`the manifest's starter hash for ${file} does not match the file`);
+      }
+    }
+  }
+  if (!await exists(solutionDir)) {
+    problems.push(`solutions/${lab.slug}/ does not exist`);
+  } else {
+    const names = await listFiles(solutionDir);
+    for (const file of lab.files) {
+      if (!names.includes(file)) problems.push(`solutions/${lab.slug}/${file} is missing`);
+    }
+    for (const name of names.filter((name) => !lab.files.includes(name))) {
+      problems.push(
+        `solutions/${lab.slug}/${name} is not listed in the manifest's files (students would ` +
+          `never edit it, so the solution must not need it)`,
+      );
+    }
+  }
+  if (!await exists(hiddenDir)) {
+    problems.push(`grader/hidden/${lab.slug}/ does not exist`);
+  } else {
+    const names = await listFiles(hiddenDir);
+    const hiddenTests = names.filter(isTestFile);
+    if (hiddenTests.length === 0) {
+      problems.push(`grader/hidden/${lab.slug}/ has no *_test.ts files`);
+    }
+    const labNames = await listFiles(labDir);
+    for (const name of names) {
+      if (labNames.includes(name)) {
+        problems.push(
+          `grader/hidden/${lab.slug}/${name} has the name of a file in labs/${lab.slug}/ and ` +
+            `would replace it when the hidden tests are copied in`,
+        );
+      }
+    }
+    for (const name of hiddenTests) {
+      const text = await Deno.readTextFile(joinPath(hiddenDir, name));
+      for (const file of staticStudentImports(text, lab.files)) {
+        problems.push(
+          `grader/hidden/${lab.slug}/${name} imports ./${file} statically; load it with ` +
+            `await import("./${file}") inside each test`,
+        );
+      }
+    }
+  }
+  if (!await exists(joinPath(paths.root, lab.note))) {
+    warnings.push(`${lab.note} (the lab's chapter) does not exist yet`);
+  }
+  return { slug: lab.slug, problems, warnings };
+}
+
+/** Whether a runner's file name (`./labs/x/a_test.ts`) is one of the given paths (`labs/x/a_test.ts`). */
+function isOneOf(file: string | undefined, paths: string[]): boolean {
+  return file !== undefined && paths.includes(file.replace(/^\.\//, ""));
+}
+
+/**
+ * Runs a lab's public and hidden tests on the solution and on the starter and
+ * checks each: one `deno test` per variant (a run's type check is its main
+ * cost), its results split by file into the two suites.
+ */
+async function checkRuns(
+  paths: CoursePaths,
+  lab: LabEntry,
+  timeoutMs: number,
+  log: (text: string) => void,
+): Promise<{ problems: string[]; publicNames: string[]; hiddenNames: string[] }> {
+  const problems: string[] = [];
+  const names = { public: [] as string[], hidden: [] as string[] };
+  for (const variant of ["solution", "starter"] as const) {
+    const sandbox = await createSandbox(paths, lab, variant, true);
+    try {
+      const run = await runTests({
+        cwd: sandbox.dir,
+        files: [...sandbox.publicTests, ...sandbox.hiddenTests],
+        permissions: permissionFlags(lab, [sandbox.dir]),
+        timeoutMs,
+      });
+      const unplaced = run.results.filter((test) =>
+        !isOneOf(test.file, sandbox.publicTests) && !isOneOf(test.file, sandbox.hiddenTests)
+      );
+      if (unplaced.length > 0) {
+        problems.push(
+          `${variant}: could not tell which file ${unplaced.length} test(s) came from ` +
+            `(first: "${unplaced[0].name}")`,
+        );
+      }
+      for (const suite of ["public", "hidden"] as const) {
+        const files = suite === "public" ? sandbox.publicTests : sandbox.hiddenTests;
+        const suiteRun: TestRun = {
+          ...run,
+          results: run.results.filter((test) => isOneOf(test.file, files)),
+        };
+        const { passed, failed, total } = countResults(suiteRun.results);
+        const what = `${variant}, ${suite} tests`;
+        if (variant === "solution") {
+          names[suite] = suiteRun.results.map((test) => test.name);
+          const found = problemsOfPassingRun(suiteRun, `the solution, ${suite} tests`);
+          // A problem of the whole run (say, a type error) is reported once, with the public suite.
+          problems.push(...(suite === "hidden" && run.problem ? found.slice(1) : found));
+          log(`${lab.slug}: ${what}: ${passed}/${total} pass${found.length === 0 ? "" : " ✗"}`);
+        } else {
+          let found: string | undefined;
+          if (run.problem?.headline.startsWith("the code does not type-check")) {
+            found = suite === "public"
+              ? `the starter does not type-check:\n      ${run.problem.details.join("\n      ")}`
+              : undefined;
+          } else if (run.problem && failed === 0) {
+            found = `the starter's ${suite} tests could not run: ${run.problem.headline}`;
+          } else if (failed === 0) {
+            found = `the unmodified starter passes every ${suite} test; at least one must fail`;
+          }
+          if (found) problems.push(found);
+          log(`${lab.slug}: ${what}: ${failed}/${total} fail${found ? " ✗" : ""}`);
+        }
+      }
+    } finally {
+      await sandbox.remove();
+    }
+  }
+  return { problems, publicNames: names.public, hiddenNames: names.hidden };
+}
+
+/**
+ * Checks one lab: files first, then (when the folders exist) the runs and the names.
+ *
+ * @example
+ * ```ts
+ * import { checkLab } from "./check.ts";
+ * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * const findings = await checkLab(paths, lab, 120_000, console.log);
+ * ```
+ */
+export async function checkLab(
+  paths: CoursePaths,
+  lab: LabEntry,
+  timeoutMs: number,
+  log: (text: string) => void,
+): Promise<LabFindings> {
+  log(`${lab.slug}: checking files…`);
+  const findings = await checkFiles(paths, lab);
+  const runnable = await exists(joinPath(paths.labs, lab.slug)) &&
+    await exists(joinPath(paths.solutions, lab.slug)) &&
+    await exists(joinPath(paths.hidden, lab.slug));
+  if (!runnable) {
+    log(`${lab.slug}: folders missing, tests not run`);
+    return findings;
+  }
+  const runs = await checkRuns(paths, lab, timeoutMs, log);
+  findings.problems.push(...runs.problems);
+  if (runs.publicNames.length > 0 || runs.hiddenNames.length > 0) {
+    findings.problems.push(...checkTestNames(lab, runs.publicNames, runs.hiddenNames));
+  }
+  log(
+    `${lab.slug}: ${
+      findings.problems.length === 0 ? "ok" : plural(findings.problems.length, "problem")
+    }`,
+  );
+  return findings;
+}
+
+/** Folders on disk that look like labs but are not in the manifest (work in progress?). */
+async function unlistedFolders(paths: CoursePaths, course: Course): Promise<string[]> {
+  const listed = new Set(course.labs.map((lab) => lab.slug));
+  const warnings: string[] = [];
+  for (
+    const [base, label] of [[paths.labs, "labs"], [paths.solutions, "solutions"], [
+      paths.hidden,
+      "grader/hidden",
+    ]] as const
+  ) {
+    if (!await exists(base)) continue;
+    for await (const entry of Deno.readDir(base)) {
+      if (entry.isDirectory && /^\d{2}-/.test(entry.name) && !listed.has(entry.name)) {
+        warnings.push(`${label}/${entry.name}/ is not in labs/course.json`);
+      }
+    }
+  }
+  return warnings.sort();
+}
+
+/**
+ * Runs the command with the given arguments and returns its exit status.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./check.ts";
+ * const status = await main(["--root", "."]);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const rest = [...args];
+  let root: string;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  try {
+    if (takeFlag(rest, "--help", "-h")) {
+      console.log(USAGE);
+      return 0;
+    }
+    root = takeOption(rest, "--root") ?? Deno.cwd();
+    const timeout = takeOption(rest, "--timeout");
+    if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
+  } catch (error) {
+    console.error(`check: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const paths = coursePaths(root);
+  let course: Course;
+  try {
+    course = await loadCourse(paths);
+  } catch (error) {
+    if (error instanceof CourseError) {
+      console.log(`check: ${error.message}`);
+      return 1;
+    }
+    console.error(`check: ${(error as Error).message}`);
+    return 2;
+  }
+  const started = performance.now();
+  console.log(`Checking ${plural(course.labs.length, "lab")}, ${parallelism()} at a time…`);
+  const findings = await mapPool(
+    course.labs,
+    parallelism(),
+    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`)),
+  );
+  const warnings = [
+    ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
+    ...await unlistedFolders(paths, course),
+  ];
+  const problems = findings.flatMap((found) =>
+    found.problems.map((text) => `${found.slug}: ${text}`)
+  );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (warnings.length > 0) {
+    console.log(`\nWarnings (${warnings.length}):`);
+    for (const warning of warnings) console.log(`  - ${warning}`);
+  }
+  if (problems.length > 0) {
+    console.log(`\nProblems (${problems.length}):`);
+    for (const problem of problems) console.log(`  - ${problem}`);
+    console.log(
+      `\ncheck: ${plural(problems.length, "problem")} in ${plural(course.labs.length, "lab")} ` +
+        `(${seconds} s)`,
+    );
+    return 1;
+  }
+  console.log(`\ncheck: ${plural(course.labs.length, "lab")}, all sound (${seconds} s)`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,70 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { checkTestNames, staticStudentImports } from "./check.ts";
+import type { LabEntry } from "./course.ts";
+
+describe("staticStudentImports", () => {
+  const files = ["tracker.ts", "pool.ts"];
+
+  it("finds static imports of the student's files in every form", () => {
+    const source = [
+      'import { Tracker } from "./tracker.ts";',
+      "import * as pool from './pool.ts';",
+      'import "./tracker.ts";',
+      'export { Tracker } from "./tracker.ts";',
+    ].join("\n");
+    assert.deepEqual(staticStudentImports(source, files), ["tracker.ts", "pool.ts"]);
+  });
+
+  it("allows dynamic imports, type-only imports, and imports of other modules", () => {
+    const source = [
+      'import type { Tracker } from "./tracker.ts";',
+      'import { go } from "../primitives/mod.ts";',
+      'import { helper } from "./helpers.ts";',
+      'const { Tracker } = await import("./tracker.ts");',
+    ].join("\n");
+    assert.deepEqual(staticStudentImports(source, files), []);
+  });
+
+  it("finds an import written over several lines", () => {
+    const source = 'import {\n  Tracker,\n  shutdown,\n} from "./tracker.ts";';
+    assert.deepEqual(staticStudentImports(source, files), ["tracker.ts"]);
+  });
+});
+
+describe("checkTestNames", () => {
+  const lab: LabEntry = {
+    id: "04",
+    slug: "04-channels",
+    title: "Channels",
+    note: "notes/04-channels.md",
+    files: ["pipeline.ts"],
+    hints: { "closes the output": "…", "no such test": "…", "survives cancellation": "…" },
+    points: { "survives cancellation": 2, "closes the output": 1, "gone": 3 },
+  };
+  const publicNames = ["pipeline > closes the output", "pipeline > keeps order"];
+  const hiddenNames = ["pipeline (hidden) > survives cancellation"];
+
+  it("names every hints key without a public test and every points key without a hidden one", () => {
+    assert.deepEqual(checkTestNames(lab, publicNames, hiddenNames), [
+      'hints key "no such test" names no public test',
+      'hints key "survives cancellation" names no public test (it is a hidden test: hints must ' +
+      "not reveal those)",
+      'points key "closes the output" names no hidden test',
+      'points key "gone" names no hidden test',
+    ]);
+  });
+
+  it("accepts keys that all match", () => {
+    const sound = { ...lab, hints: { "keeps order": "…" }, points: { "survives cancellation": 2 } };
+    assert.deepEqual(checkTestNames(sound, publicNames, hiddenNames), []);
+  });
+
+  it("rejects an it name used twice in a lab, even under different describes", () => {
+    const sound = { ...lab, hints: undefined, points: undefined };
+    assert.deepEqual(
+      checkTestNames(sound, ["a > closes the output"], ["b > closes the output"]),
+      ['the test name "closes the output" is used more than once'],
+    );
+  });
+});

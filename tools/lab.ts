@@ -1,0 +1,321 @@
+/**
+ * The student's command.
+ *
+ *     deno task lab                 the labs in course order, each with its status, and what to do next
+ *     deno task lab 04              run lab 04's public tests (also: 4, channels, 04-channels)
+ *     deno task lab 04 --watch      the same, again on every save
+ *
+ * A lab's public tests run in place (labs/<slug>/) in a separate `deno test`
+ * process that may read only the lab folder and the primitives, plus what the
+ * manifest's `permissions` adds (lab 05 reaches a local server).
+ *
+ * A lab is "not started" when the manifest records the starter files' hashes
+ * (the student edition does: `deno task release` writes them) and every file
+ * the student edits still has exactly that content; such a lab's tests are not
+ * run (the starters fail them by design, `deno task check` proves it). Any
+ * other lab runs its tests: "passing" when every test passes, else "failing (n/m)".
+ *
+ * Exit status: 0 when everything shown passes, 1 while anything fails, 2 for a
+ * usage error or an unknown lab.
+ *
+ * @example
+ * ```ts
+ * // deno run --allow-read --allow-write --allow-run --allow-env tools/lab.ts 04
+ * import { main } from "./lab.ts";
+ * Deno.exit(await main(["04"]));
+ * ```
+ * @module
+ */
+
+import { type Course, findLab, type LabEntry, permissionFlags } from "./course.ts";
+import {
+  type CoursePaths,
+  coursePaths,
+  exists,
+  hashFile,
+  isTestFile,
+  joinPath,
+  listFiles,
+  loadCourse,
+  makeStyle,
+  mapPool,
+  parallelism,
+  parseSeconds,
+  plural,
+  type Style,
+  takeFlag,
+  takeOption,
+  wantsColor,
+} from "./lab_env.ts";
+import {
+  describeStatus,
+  type LabStatus,
+  renderCourseTable,
+  renderLabRun,
+  statusOf,
+} from "./lab_view.ts";
+import { runTests, type TestRun } from "./test_runner.ts";
+
+const USAGE = `Usage:
+  deno task lab                  list the labs, their status, and what to do next
+  deno task lab <lab>            run a lab's public tests; <lab> is 04, 4, channels or 04-channels
+  deno task lab <lab> --watch    run them again whenever a file in the lab folder changes
+
+Options:
+  --no-check            run the tests even if the code does not type-check
+  --timeout <seconds>   stop a test run that takes longer than this (default 120)
+  --root <folder>       the course folder, the one with deno.json (default: the current folder)
+  --help                show this help`;
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * Whether a lab is untouched: the manifest records its starter hashes and every
+ * file still matches them.
+ *
+ * @example
+ * ```ts
+ * import { isUntouched } from "./lab.ts";
+ * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * await isUntouched(paths, lab);
+ * ```
+ */
+export async function isUntouched(paths: CoursePaths, lab: LabEntry): Promise<boolean> {
+  if (!lab.starter) return false;
+  for (const file of lab.files) {
+    const expected = lab.starter[file];
+    const path = joinPath(paths.labs, lab.slug, file);
+    if (expected === undefined || !await exists(path)) return false;
+    if (await hashFile(path) !== expected) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs a lab's public tests where they are, with the lab's permissions.
+ *
+ * @example
+ * ```ts
+ * import { runLab } from "./lab.ts";
+ * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * const run = await runLab(paths, lab, { timeoutMs: 60_000 });
+ * ```
+ */
+export async function runLab(
+  paths: CoursePaths,
+  lab: LabEntry,
+  options: {
+    timeoutMs: number;
+    typeCheck?: boolean;
+    signal?: AbortSignal;
+    onTestFinished?: (name: string) => void;
+  },
+): Promise<TestRun> {
+  const labDir = joinPath(paths.labs, lab.slug);
+  const files = (await listFiles(labDir)).filter(isTestFile)
+    .map((name) => `labs/${lab.slug}/${name}`);
+  if (files.length === 0) {
+    return {
+      results: [],
+      exitCode: null,
+      timedOut: false,
+      aborted: false,
+      strayOutput: [],
+      problem: { headline: `there are no *_test.ts files in labs/${lab.slug}/`, details: [] },
+    };
+  }
+  const config = joinPath(paths.root, "deno.json");
+  return await runTests({
+    cwd: paths.root,
+    files,
+    configSource: await exists(config) ? config : undefined,
+    permissions: permissionFlags(lab, [labDir, paths.primitives]),
+    timeoutMs: options.timeoutMs,
+    typeCheck: options.typeCheck,
+    signal: options.signal,
+    onEvent: (event) => {
+      if (event.kind === "result" && !event.isGroup) options.onTestFinished?.(event.name);
+    },
+  });
+}
+
+/** Writes a line to stderr: progress goes there so stdout holds only the result. */
+function progress(text: string): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`${text}\n`));
+}
+
+/** A one-line live counter on stderr while tests run, only on a terminal. */
+function liveCounter(): { onTestFinished: (name: string) => void; clear: () => void } {
+  if (!Deno.stderr.isTerminal()) return { onTestFinished: () => {}, clear: () => {} };
+  let count = 0;
+  const write = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
+  return {
+    onTestFinished: (name) => {
+      count++;
+      const line = `running… ${count} finished, last: ${name}`;
+      write(`\r\x1b[K${line.slice(0, 100)}`);
+    },
+    clear: () => write("\r\x1b[K"),
+  };
+}
+
+/** How the command was asked to run tests. */
+interface RunSettings {
+  timeoutMs: number;
+  typeCheck: boolean;
+  style: Style;
+}
+
+async function courseTable(
+  paths: CoursePaths,
+  course: Course,
+  settings: RunSettings,
+): Promise<number> {
+  let done = 0;
+  progress(`Checking ${plural(course.labs.length, "lab")}…`);
+  const statuses = await mapPool(course.labs, parallelism(), async (lab): Promise<LabStatus> => {
+    let status: LabStatus;
+    if (await isUntouched(paths, lab)) status = { kind: "not-started" };
+    else status = statusOf(await runLab(paths, lab, settings));
+    done++;
+    progress(
+      `  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}` +
+        (status.kind === "not-started" ? " (files unchanged, tests not run)" : ""),
+    );
+    return status;
+  });
+  console.log(`\n${renderCourseTable(course, statuses, settings.style)}`);
+  return statuses.every((status) => status.kind === "passing") ? 0 : 1;
+}
+
+async function oneLab(
+  paths: CoursePaths,
+  course: Course,
+  lab: LabEntry,
+  settings: RunSettings,
+  signal?: AbortSignal,
+): Promise<TestRun> {
+  progress(`Running the public tests of lab ${lab.id} (labs/${lab.slug})…`);
+  const counter = liveCounter();
+  const run = await runLab(paths, lab, {
+    ...settings,
+    signal,
+    onTestFinished: counter.onTestFinished,
+  });
+  counter.clear();
+  if (!run.aborted) console.log(renderLabRun(course, lab, run, settings.style));
+  return run;
+}
+
+function isRelevantChange(event: Deno.FsEvent): boolean {
+  if (event.kind === "access" || event.kind === "other") return false;
+  return event.paths.some((path) => {
+    const name = path.split(/[\\/]/).pop() ?? "";
+    return !name.startsWith(".") && /\.(ts|json)$/.test(name);
+  });
+}
+
+async function watchLab(
+  paths: CoursePaths,
+  course: Course,
+  lab: LabEntry,
+  settings: RunSettings,
+): Promise<never> {
+  const labDir = joinPath(paths.labs, lab.slug);
+  const watcher = Deno.watchFs(labDir, { recursive: true });
+  let current: AbortController | undefined;
+  let wake: () => void = () => {};
+  let pending = true;
+  (async () => {
+    let debounce: ReturnType<typeof setTimeout> | undefined;
+    for await (const event of watcher) {
+      if (!isRelevantChange(event)) continue;
+      clearTimeout(debounce);
+      // Editors save in bursts (write, rename, chmod): wait for the burst to end.
+      debounce = setTimeout(() => {
+        pending = true;
+        current?.abort();
+        wake();
+      }, 200);
+    }
+  })();
+  for (;;) {
+    if (!pending) await new Promise<void>((resolve) => wake = resolve);
+    pending = false;
+    current = new AbortController();
+    if (Deno.stdout.isTerminal()) console.log("\x1b[2J\x1b[H");
+    const run = await oneLab(paths, course, lab, settings, current.signal);
+    if (!run.aborted) {
+      console.log(settings.style.dim(`\nWatching labs/${lab.slug}/ for changes; Ctrl-C to stop.`));
+    }
+  }
+}
+
+/**
+ * Runs the command with the given arguments and returns its exit status.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./lab.ts";
+ * const status = await main(["--help"]); // prints usage, → 0
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const rest = [...args];
+  let root: string;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let watch: boolean;
+  let typeCheck: boolean;
+  try {
+    if (takeFlag(rest, "--help", "-h")) {
+      console.log(USAGE);
+      return 0;
+    }
+    watch = takeFlag(rest, "--watch", "-w");
+    typeCheck = !takeFlag(rest, "--no-check");
+    root = takeOption(rest, "--root") ?? Deno.cwd();
+    const timeout = takeOption(rest, "--timeout");
+    if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    const unknown = rest.find((arg) => arg.startsWith("-"));
+    if (unknown) throw new Error(`unknown option ${unknown}`);
+    if (rest.length > 1) throw new Error(`expected one lab, got ${rest.join(" ")}`);
+    if (watch && rest.length === 0) {
+      throw new Error("--watch needs a lab: deno task lab 04 --watch");
+    }
+  } catch (error) {
+    console.error(`lab: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (Deno.permissions.querySync({ name: "write" }).state !== "granted") {
+    console.error(
+      "lab: this command needs --allow-write (the test runner writes its report to a " +
+        'temporary file); the "lab" task in deno.json should be: deno run --allow-read ' +
+        "--allow-write --allow-run --allow-env tools/lab.ts",
+    );
+    return 2;
+  }
+  const paths = coursePaths(root);
+  let course: Course;
+  try {
+    course = await loadCourse(paths);
+  } catch (error) {
+    console.error(`lab: ${(error as Error).message}`);
+    return 2;
+  }
+  const settings: RunSettings = { timeoutMs, typeCheck, style: makeStyle(wantsColor()) };
+  if (rest.length === 0) return await courseTable(paths, course, settings);
+  const found = findLab(course, rest[0]);
+  if (!found.ok) {
+    console.error(`lab: ${found.message}`);
+    return 2;
+  }
+  if (watch) return await watchLab(paths, course, found.lab, settings);
+  const run = await oneLab(paths, course, found.lab, settings);
+  return statusOf(run).kind === "passing" ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,220 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  configForTestRuns,
+  coursePaths,
+  createSandbox,
+  exists,
+  fileUrlToPath,
+  hashText,
+  joinPath,
+  loadCourse,
+  makeStyle,
+  mapPool,
+  parseSeconds,
+  plural,
+  takeFlag,
+  takeOption,
+  walkFiles,
+} from "./lab_env.ts";
+import { makeFixtureCourse } from "./testdata/make_fixture.ts";
+
+const onDeno = typeof Deno !== "undefined";
+
+describe("paths", () => {
+  it("joins with single slashes and keeps a leading one", () => {
+    assert.equal(joinPath("/a/", "b", "", "c.ts"), "/a/b/c.ts");
+    assert.equal(joinPath("a", "b"), "a/b");
+  });
+
+  it("turns file URLs into paths, decoding escapes and keeping drive letters", () => {
+    assert.equal(fileUrlToPath(new URL("file:///work/my%20course/x.ts")), "/work/my course/x.ts");
+    assert.equal(fileUrlToPath(new URL("file:///C:/course/x.ts")), "C:/course/x.ts");
+  });
+
+  it("places every part of a course under its root", () => {
+    assert.deepEqual(coursePaths("/c"), {
+      root: "/c",
+      labs: "/c/labs",
+      manifest: "/c/labs/course.json",
+      primitives: "/c/labs/primitives",
+      solutions: "/c/solutions",
+      hidden: "/c/grader/hidden",
+      notes: "/c/notes",
+    });
+  });
+});
+
+describe("hashText", () => {
+  it("is the SHA-256 of the text", async () => {
+    assert.equal(
+      await hashText("abc"),
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+  });
+
+  it("hashes a CRLF checkout like the original, and any edit differently", async () => {
+    assert.equal(await hashText("a\r\nb\r\n"), await hashText("a\nb\n"));
+    assert.notEqual(await hashText("a\nb\n"), await hashText("a\nb \n"));
+  });
+});
+
+describe("command-line helpers", () => {
+  it("takes an option in either form and removes it from the arguments", () => {
+    const args = ["04", "--root", "/c", "--timeout=30"];
+    assert.equal(takeOption(args, "--root"), "/c");
+    assert.equal(takeOption(args, "--timeout"), "30");
+    assert.equal(takeOption(args, "--missing"), undefined);
+    assert.deepEqual(args, ["04"]);
+  });
+
+  it("refuses an option without its value", () => {
+    assert.throws(() => takeOption(["--root"], "--root"), /--root needs a value/);
+    assert.throws(() => takeOption(["--root", "--watch"], "--root"), /--root needs a value/);
+  });
+
+  it("takes every spelling of a flag", () => {
+    const args = ["-w", "04", "--watch"];
+    assert.equal(takeFlag(args, "--watch", "-w"), true);
+    assert.deepEqual(args, ["04"]);
+    assert.equal(takeFlag(args, "--watch"), false);
+  });
+
+  it("reads seconds as milliseconds and rejects nonsense", () => {
+    assert.equal(parseSeconds("1.5", "--timeout"), 1500);
+    assert.throws(() => parseSeconds("0", "--timeout"), /--timeout must be a positive number/);
+    assert.throws(() => parseSeconds("soon", "--timeout"), /not "soon"/);
+  });
+});
+
+describe("mapPool", () => {
+  it("keeps input order and never runs more than the limit at once", async () => {
+    let running = 0;
+    let most = 0;
+    const results = await mapPool([5, 1, 4, 2, 3], 2, async (value) => {
+      running++;
+      most = Math.max(most, running);
+      for (let turn = 0; turn < value; turn++) await Promise.resolve();
+      running--;
+      return value * 10;
+    });
+    assert.deepEqual(results, [50, 10, 40, 20, 30]);
+    assert.equal(most, 2);
+  });
+
+  it("handles an empty list", async () => {
+    assert.deepEqual(await mapPool([], 2, () => Promise.resolve(1)), []);
+  });
+});
+
+describe("plural", () => {
+  it("adds an s unless the count is one", () => {
+    assert.equal(plural(1, "lab"), "1 lab");
+    assert.equal(plural(0, "lab"), "0 labs");
+    assert.equal(plural(3, "problem"), "3 problems");
+  });
+});
+
+describe("makeStyle", () => {
+  it("adds ANSI colours only when enabled", () => {
+    assert.equal(makeStyle(false).red("x"), "x");
+    assert.equal(makeStyle(true).red("x"), "\x1b[31mx\x1b[39m");
+  });
+});
+
+describe("configForTestRuns", () => {
+  it("drops the test excludes and tasks and keeps what resolves imports", () => {
+    const config = {
+      name: "@x/y",
+      nodeModulesDir: "none",
+      tasks: { lab: "…" },
+      imports: { hono: "npm:hono@4" },
+      compilerOptions: { strict: true },
+      test: { exclude: ["labs/04-channels/"] },
+    };
+    assert.deepEqual(configForTestRuns(config), {
+      nodeModulesDir: "none",
+      imports: { hono: "npm:hono@4" },
+      compilerOptions: { strict: true },
+    });
+  });
+});
+
+describe("createSandbox", { skip: !onDeno && "needs Deno" }, () => {
+  it("lays out primitives, the lab with the solution over the starter, and the hidden tests", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const paths = coursePaths(root);
+      const [adder] = (await loadCourse(paths)).labs;
+      const sandbox = await createSandbox(paths, adder, "solution", true);
+      try {
+        assert.deepEqual(await walkFiles(sandbox.dir), [
+          "deno.json",
+          "deno.lock",
+          "labs/01-adder/README.md",
+          "labs/01-adder/adder.ts",
+          "labs/01-adder/adder_hidden_test.ts",
+          "labs/01-adder/adder_test.ts",
+          "labs/primitives/mod.ts",
+          "package.json",
+        ]);
+        assert.equal(
+          await Deno.readTextFile(joinPath(sandbox.labDir, "adder.ts")),
+          await Deno.readTextFile(joinPath(root, "solutions/01-adder/adder.ts")),
+        );
+        assert.deepEqual(sandbox.publicTests, ["labs/01-adder/adder_test.ts"]);
+        assert.deepEqual(sandbox.hiddenTests, ["labs/01-adder/adder_hidden_test.ts"]);
+        const config = JSON.parse(await Deno.readTextFile(joinPath(sandbox.dir, "deno.json")));
+        assert.equal(
+          config.test,
+          undefined,
+          "the fixture's test excludes must not reach the sandbox",
+        );
+        assert.ok(config.imports["@sinonjs/fake-timers"]);
+      } finally {
+        await sandbox.remove();
+      }
+      assert.equal(await exists(sandbox.dir), false);
+      const starter = await createSandbox(paths, adder, "starter", false);
+      try {
+        assert.equal(
+          await Deno.readTextFile(joinPath(starter.labDir, "adder.ts")),
+          await Deno.readTextFile(joinPath(root, "labs/01-adder/adder.ts")),
+        );
+        assert.deepEqual(starter.hiddenTests, []);
+        assert.equal(await exists(joinPath(starter.labDir, "adder_hidden_test.ts")), false);
+      } finally {
+        await starter.remove();
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  it("names the missing folder and leaves nothing behind", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const paths = coursePaths(root);
+      const [adder] = (await loadCourse(paths)).labs;
+      await Deno.remove(joinPath(root, "grader"), { recursive: true });
+      const probe = await Deno.makeTempDir();
+      const tmp = probe.slice(0, probe.lastIndexOf("/"));
+      await Deno.remove(probe);
+      const sandboxes = async () => {
+        const names: string[] = [];
+        for await (const entry of Deno.readDir(tmp)) {
+          if (entry.name.startsWith("lab-01-adder-solution-")) names.push(entry.name);
+        }
+        return names.sort();
+      };
+      const before = await sandboxes();
+      await assert.rejects(
+        createSandbox(paths, adder, "solution", true),
+        /the hidden tests folder .*grader\/hidden\/01-adder does not exist/,
+      );
+      assert.deepEqual(await sandboxes(), before);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+});

@@ -1,0 +1,381 @@
+/**
+ * Runs `deno test` on a set of test files in a separate process, with the
+ * permissions it is given and a time limit, and returns what the runner itself
+ * reported: the JUnit file when the run completed, else the tests that finished
+ * before it was stopped, with a sentence saying why the results are incomplete.
+ *
+ * @example
+ * ```ts
+ * import { runTests } from "./test_runner.ts";
+ * const run = await runTests({
+ *   cwd: "/work/course",
+ *   files: ["labs/04-channels/pipeline_test.ts"],
+ *   permissions: ["--no-prompt", "--allow-read=labs/04-channels,labs/primitives"],
+ *   timeoutMs: 120_000,
+ * });
+ * console.log(run.results.length, run.problem);
+ * ```
+ * @module
+ */
+
+import {
+  type FailureSummary,
+  type LiveEvent,
+  LiveReport,
+  type LoadError,
+  parseJunit,
+  type TestResult,
+} from "./test_report.ts";
+import { joinPath, writeTestConfig } from "./lab_env.ts";
+
+/** What to run and how. */
+export interface TestRunOptions {
+  /** Folder to run in: the one holding deno.json. */
+  cwd: string;
+  /** Test files, relative to `cwd`. */
+  files: string[];
+  /**
+   * A deno.json to run with, after dropping what does not suit a test run
+   * (`configForTestRuns` in lab_env.ts); for runs in the course folder itself,
+   * whose deno.json may exclude the labs from `deno test`. Without it the run
+   * uses the deno.json in `cwd` as it is.
+   */
+  configSource?: string;
+  /**
+   * Type-check before running (the default, as `deno test` does). Off, the
+   * tests run even when the code has type errors elsewhere.
+   */
+  typeCheck?: boolean;
+  /** Permission flags for the tested code (see `permissionFlags` in course.ts). */
+  permissions: string[];
+  /** Wall-clock limit; the process is killed past it. */
+  timeoutMs: number;
+  /** Stops the run early (for `--watch`, when a file changes mid-run). */
+  signal?: AbortSignal;
+  /** Called for every line of the runner's live stream that means something, for progress. */
+  onEvent?: (event: LiveEvent, live: LiveReport) => void;
+}
+
+/** What a run produced. */
+export interface TestRun {
+  /** Every test that reported, in order. */
+  results: TestResult[];
+  /** The runner's exit code, `null` when it was killed. */
+  exitCode: number | null;
+  /** True when the time limit was hit. */
+  timedOut: boolean;
+  /** True when the run was stopped through `signal`. */
+  aborted: boolean;
+  /**
+   * Why the results are incomplete or do not stand for the code's behaviour
+   * (it does not type-check, a test file failed to load, the run timed out),
+   * with the runner's own diagnostics; `undefined` for a normal run.
+   */
+  problem?: FailureSummary;
+  /** Lines printed outside any test. */
+  strayOutput: string[];
+}
+
+const MAX_STDERR_BYTES = 64 * 1024;
+
+/**
+ * Lines of `deno test`'s stderr that say nothing about the code under test:
+ * config warnings, "Check" progress, backtrace scaffolding, advice to pass
+ * `--no-check` (a student cannot pass flags through the lab runner).
+ */
+function isRunnerNoise(line: string): boolean {
+  return /^Warning "exports" field should be specified/.test(line) ||
+    /^\s+at file:\/\/\S*deno\.json$/.test(line) ||
+    /^(Check|Download|Compile) /.test(line) ||
+    /^Stack backtrace:$/.test(line) ||
+    /^\s+\d+: <unknown>$/.test(line) ||
+    /^error: Test failed$/.test(line) ||
+    /^\s*info: The program failed type-checking, but it still might work correctly\.$/.test(line) ||
+    /^\s*hint: Re-run with --no-check/.test(line);
+}
+
+/**
+ * The parts of the runner's stderr worth showing, trimmed of noise and blank runs.
+ *
+ * @example
+ * ```ts
+ * import { cleanRunnerErrors } from "./test_runner.ts";
+ * cleanRunnerErrors("Check labs/x_test.ts\nerror: Test failed\n"); // → []
+ * ```
+ */
+export function cleanRunnerErrors(stderr: string): string[] {
+  const kept: string[] = [];
+  // deno-lint-ignore no-control-regex -- colour codes begin with the ESC control character
+  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].replace(/\r$/, "");
+    if (isRunnerNoise(line)) continue;
+    if (line.trim() === "" && (kept.length === 0 || kept[kept.length - 1].trim() === "")) continue;
+    kept.push(line);
+  }
+  while (kept.length > 0 && kept[kept.length - 1].trim() === "") kept.pop();
+  return kept;
+}
+
+/**
+ * Explains a run that ended without a usable result, from its stderr (type
+ * errors land there) and the files that failed to load.
+ *
+ * @example
+ * ```ts
+ * import { explainBrokenRun } from "./test_runner.ts";
+ * explainBrokenRun("TS2322 [ERROR]: ...\nerror: Type checking failed.", []).headline;
+ * // → "the code does not type-check, so no test ran"
+ * ```
+ */
+export function explainBrokenRun(stderr: string, loadErrors: LoadError[]): FailureSummary {
+  const errors = cleanRunnerErrors(stderr);
+  const typeCheckAt = errors.findIndex((line) => /^error: Type checking failed\.?$/.test(line));
+  if (typeCheckAt !== -1) {
+    const diagnostics = errors.filter((_, index) => index !== typeCheckAt);
+    while (diagnostics.length > 0 && diagnostics[diagnostics.length - 1].trim() === "") {
+      diagnostics.pop();
+    }
+    return {
+      headline: "the code does not type-check, so no test ran",
+      details: limitLines(diagnostics, 40),
+    };
+  }
+  if (loadErrors.length > 0) {
+    return explainLoadErrors(loadErrors);
+  }
+  return {
+    headline: "the test runner stopped with an error before reporting any failing test",
+    details: limitLines(errors, 30),
+  };
+}
+
+/**
+ * Says which test files failed while loading and why: their tests are missing
+ * from the results.
+ *
+ * @example
+ * ```ts
+ * import { explainLoadErrors } from "./test_runner.ts";
+ * explainLoadErrors([{ file: "./labs/x/a_test.ts", lines: ["Error: boom"] }]).headline;
+ * ```
+ */
+export function explainLoadErrors(loadErrors: LoadError[]): FailureSummary {
+  const files = loadErrors.map((error) => error.file);
+  return {
+    headline: `${files.join(", ")} threw outside any test (while loading, or from a task ` +
+      `no test awaited), so ${files.length === 1 ? "its" : "their"} tests did not all run`,
+    details: limitLines(loadErrors.flatMap((error) => error.lines), 20),
+  };
+}
+
+function limitLines(lines: string[], max: number): string[] {
+  return lines.length <= max
+    ? lines
+    : [...lines.slice(0, max), `… ${lines.length - max} more lines`];
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) !== -1) {
+      onLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+  }
+  if (pending !== "") onLine(pending);
+}
+
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  let dropped = 0;
+  for await (const chunk of stream) {
+    if (text.length < maxBytes) text += decoder.decode(chunk, { stream: true });
+    else dropped += chunk.byteLength;
+  }
+  return dropped > 0 ? `${text}\n… ${dropped} more bytes of errors not shown` : text;
+}
+
+/**
+ * Runs `deno test` on `options.files` in `options.cwd`. Never throws for a
+ * failing, crashing or hanging test run: all of that is in the returned
+ * {@linkcode TestRun}. Output the tests print is attributed to the test that
+ * printed it (from the TAP stream), capped per test.
+ *
+ * @throws {Error} only when Deno cannot be started or a temporary folder cannot be made.
+ * @example
+ * ```ts
+ * import { runTests } from "./test_runner.ts";
+ * const run = await runTests({ cwd: ".", files: ["labs/01-goroutines/tracker_test.ts"],
+ *   permissions: ["--no-prompt"], timeoutMs: 60_000 });
+ * const failing = run.results.filter((test) => test.status === "failed");
+ * ```
+ */
+export async function runTests(options: TestRunOptions): Promise<TestRun> {
+  const reportDir = await Deno.makeTempDir({ prefix: "lab-report-" });
+  const reportPath = joinPath(reportDir, "junit.xml");
+  try {
+    const configFlags: string[] = [];
+    if (options.configSource !== undefined) {
+      const config = joinPath(reportDir, "deno.json");
+      await writeTestConfig(options.configSource, config);
+      // The lock file belongs beside the course's own config, not this temporary one.
+      configFlags.push(`--config=${config}`, "--no-lock");
+    }
+    const command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "test",
+        ...configFlags,
+        ...(options.typeCheck === false ? ["--no-check"] : []),
+        "--reporter=pretty",
+        `--junit-path=${reportPath}`,
+        ...options.permissions,
+        ...options.files,
+      ],
+      cwd: options.cwd,
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const child = command.spawn();
+    let timedOut = false;
+    let aborted = false;
+    const kill = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // it already exited
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      kill();
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    const live = new LiveReport();
+    const stdoutDone = readLines(child.stdout, (line) => {
+      const event = live.push(line);
+      if (event) options.onEvent?.(event, live);
+    });
+    const stderrDone = readCapped(child.stderr, MAX_STDERR_BYTES);
+    const [status, , stderr] = await Promise.all([child.status, stdoutDone, stderrDone]);
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    const exitCode = timedOut || aborted ? null : status.code;
+
+    let results: TestResult[] | undefined;
+    if (exitCode !== null) {
+      try {
+        results = parseJunit(await Deno.readTextFile(reportPath));
+      } catch {
+        results = undefined; // no report (a type error stops the run before any test)
+      }
+    }
+    const streamed = new Map(live.finished.map((test) => [test.name, test]));
+    if (results) {
+      for (const test of results) {
+        const seen = streamed.get(test.name);
+        if (seen?.output.length) test.output = seen.output;
+        // The stream names each test's file; JUnit only names the outermost test's.
+        if (seen?.file) test.file = seen.file;
+      }
+    } else {
+      results = live.finished.map((test) => {
+        const parts = test.name.split(" > ");
+        return {
+          name: test.name,
+          leaf: parts[parts.length - 1],
+          groups: parts.slice(0, -1),
+          status: test.status,
+          file: test.file,
+          output: test.output.length > 0 ? test.output : undefined,
+        } satisfies TestResult;
+      });
+    }
+
+    let problem: FailureSummary | undefined;
+    const anyFailed = results.some((test) => test.status === "failed");
+    if (timedOut) {
+      const running = live.running.at(-1);
+      const last = live.finished.at(-1);
+      problem = {
+        headline: `the tests did not finish within ${Math.round(options.timeoutMs / 1000)} s ` +
+          `and were stopped (an endless loop, or a timer that keeps the program alive?)`,
+        details: [
+          ...(running ? [`still running: "${running}"`] : []),
+          ...(last ? [`last finished: "${last.name}"`] : []),
+        ],
+      };
+    } else if (aborted) {
+      problem = { headline: "the run was stopped before it finished", details: [] };
+    } else if (exitCode !== 0 && !anyFailed) {
+      problem = explainBrokenRun(stderr, live.loadErrors);
+    } else if (live.loadErrors.length > 0) {
+      // Some tests ran, but a file could not load: its tests are missing from the count.
+      problem = explainLoadErrors(live.loadErrors);
+    } else if (results.length === 0) {
+      problem = {
+        headline: "no test reported a result: are there any it(...) calls?",
+        details: [],
+      };
+    }
+    if (problem) {
+      // Paths relative to the course read better than file:///tmp/... URLs.
+      const base = new URL(`${options.cwd.replace(/\/?$/, "/")}`, "file:///").href;
+      problem.details = problem.details.map((line) => line.replaceAll(base, ""));
+    }
+    return {
+      results,
+      exitCode,
+      timedOut,
+      aborted,
+      problem,
+      strayOutput: live.strayOutput,
+    };
+  } finally {
+    await Deno.remove(reportDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Counts a run's tests: passed, failed (skipped ones count for neither).
+ *
+ * @example
+ * ```ts
+ * import { countResults, type TestRun } from "./test_runner.ts";
+ * declare const run: TestRun;
+ * const { passed, total } = countResults(run.results);
+ * ```
+ */
+export function countResults(
+  results: TestResult[],
+): { passed: number; failed: number; total: number } {
+  const passed = results.filter((test) => test.status === "passed").length;
+  const failed = results.filter((test) => test.status === "failed").length;
+  return { passed, failed, total: passed + failed };
+}
+
+/**
+ * Whether a run stands for "everything passes": it completed, nothing failed, something ran.
+ *
+ * @example
+ * ```ts
+ * import { runPassed, runTests } from "./test_runner.ts";
+ * const run = await runTests({ cwd: ".", files: ["labs/01-goroutines/tracker_test.ts"],
+ *   permissions: ["--no-prompt"], timeoutMs: 60_000 });
+ * if (!runPassed(run)) Deno.exit(1);
+ * ```
+ */
+export function runPassed(run: TestRun): boolean {
+  const { failed, total } = countResults(run.results);
+  return run.problem === undefined && run.exitCode === 0 && failed === 0 && total > 0;
+}

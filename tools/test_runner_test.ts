@@ -1,0 +1,244 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  cleanRunnerErrors,
+  countResults,
+  explainBrokenRun,
+  explainLoadErrors,
+  runPassed,
+  runTests,
+  type TestRun,
+} from "./test_runner.ts";
+import type { TestResult } from "./test_report.ts";
+
+const onDeno = typeof Deno !== "undefined";
+
+function result(name: string, status: TestResult["status"]): TestResult {
+  return { name, leaf: name, groups: [], status };
+}
+
+describe("cleanRunnerErrors", () => {
+  it("drops Deno's own noise and keeps the diagnostics", () => {
+    const stderr = readFileSync(
+      new URL("./testdata/deno_reports/typecheck_stderr.txt", import.meta.url),
+      "utf8",
+    );
+    assert.deepEqual(cleanRunnerErrors(stderr), [
+      "TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.",
+      'const x: number = "s";',
+      "      ^",
+      "    at file://labs/y/b_test.ts:3:7",
+      "",
+      "error: Type checking failed.",
+    ]);
+  });
+
+  it("strips colours", () => {
+    assert.deepEqual(cleanRunnerErrors("\x1b[31merror\x1b[0m: boom\n"), ["error: boom"]);
+  });
+});
+
+describe("explainBrokenRun", () => {
+  it("says the code does not type-check and shows the errors", () => {
+    const explained = explainBrokenRun(
+      "Check labs/y/b_test.ts\nTS2322 [ERROR]: bad\n    at file://x.ts:1:1\n\nerror: Type checking failed.\n",
+      [],
+    );
+    assert.deepEqual(explained, {
+      headline: "the code does not type-check, so no test ran",
+      details: ["TS2322 [ERROR]: bad", "    at file://x.ts:1:1"],
+    });
+  });
+
+  it("names the files that failed to load", () => {
+    const explained = explainBrokenRun("error: Test failed\n", [
+      { file: "./labs/x/a_test.ts", lines: ["Error: boom"] },
+    ]);
+    assert.match(explained.headline, /^\.\/labs\/x\/a_test\.ts threw outside any test/);
+    assert.deepEqual(explained.details, ["Error: boom"]);
+    assert.deepEqual(
+      explainLoadErrors([{ file: "a", lines: [] }, { file: "b", lines: [] }]).headline
+        .match(/their tests/)?.[0],
+      "their tests",
+    );
+  });
+
+  it("falls back to the runner's remaining errors", () => {
+    assert.deepEqual(explainBrokenRun("error: Module not found\n", []), {
+      headline: "the test runner stopped with an error before reporting any failing test",
+      details: ["error: Module not found"],
+    });
+  });
+});
+
+describe("counting", () => {
+  const run = (results: TestResult[], extra: Partial<TestRun> = {}): TestRun => ({
+    results,
+    exitCode: 0,
+    timedOut: false,
+    aborted: false,
+    strayOutput: [],
+    ...extra,
+  });
+
+  it("counts passed and failed tests, not skipped ones", () => {
+    assert.deepEqual(
+      countResults([result("a", "passed"), result("b", "failed"), result("c", "skipped")]),
+      { passed: 1, failed: 1, total: 2 },
+    );
+  });
+
+  it("calls a run passing only when it completed, something ran and nothing failed", () => {
+    assert.equal(runPassed(run([result("a", "passed")])), true);
+    assert.equal(runPassed(run([])), false);
+    assert.equal(runPassed(run([result("a", "passed"), result("b", "failed")])), false);
+    assert.equal(runPassed(run([result("a", "passed")], { exitCode: 1 })), false);
+    assert.equal(
+      runPassed(run([result("a", "passed")], { problem: { headline: "x", details: [] } })),
+      false,
+    );
+  });
+});
+
+describe("runTests", { skip: !onDeno && "needs Deno" }, () => {
+  let dir = "";
+  before(async () => {
+    dir = await Deno.makeTempDir({ prefix: "runner-test-" });
+    const files: Record<string, string> = {
+      "deno.json": "{}",
+      "mixed_test.ts": `import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+describe("mixed", () => {
+  it("passes", () => {});
+  it("fails loudly", () => { console.log("debug: 41"); assert.equal(41, 42, "the answer"); });
+});
+`,
+      "hang_test.ts": `import { it } from "node:test";
+it("finishes", () => {});
+it("hangs", async () => { setInterval(() => {}, 1000); await new Promise(() => {}); });
+`,
+      "typo_test.ts": `import { it } from "node:test";
+const n: number = "one";
+it("never runs", () => { console.log(n); });
+`,
+      "broken_test.ts": `import { it } from "node:test";
+const ready = (() => { throw new Error("setup exploded"); })();
+it("never registered", () => { console.log(ready); });
+`,
+      "reads_test.ts": `import { it } from "node:test";
+import assert from "node:assert/strict";
+it("may read its folder only", async () => {
+  assert.equal((await Deno.permissions.query({ name: "read", path: "." })).state, "granted");
+  assert.equal((await Deno.permissions.query({ name: "read", path: "/" })).state, "prompt");
+  assert.equal((await Deno.permissions.query({ name: "net" })).state, "prompt");
+});
+`,
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+  });
+  after(async () => {
+    await Deno.remove(dir, { recursive: true });
+  });
+
+  it("reports each test with its failure and what it printed", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["mixed_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.equal(run.exitCode, 1);
+    assert.equal(run.problem, undefined);
+    assert.deepEqual(run.results.map((test) => [test.name, test.status]), [
+      ["mixed > passes", "passed"],
+      ["mixed > fails loudly", "failed"],
+    ]);
+    const failed = run.results[1];
+    assert.match(failed.message ?? "", /the answer\n\n41 !== 42/);
+    assert.deepEqual(failed.output, ["debug: 41"]);
+    assert.equal(failed.file, "./mixed_test.ts");
+  });
+
+  it("runs the tests with exactly the permissions it is given", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["reads_test.ts"],
+      permissions: ["--no-prompt", `--allow-read=${dir}`],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.deepEqual(run.results.map((test) => test.status), ["passed"], JSON.stringify(run));
+    assert.equal(runPassed(run), true);
+  });
+
+  it("stops a hung run at the time limit and says which test was running", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["hang_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 2_500,
+      typeCheck: false,
+    });
+    assert.equal(run.timedOut, true);
+    assert.equal(run.exitCode, null);
+    assert.deepEqual(run.results.map((test) => [test.name, test.status]), [["finishes", "passed"]]);
+    assert.match(run.problem?.headline ?? "", /did not finish within 3 s/);
+    assert.deepEqual(run.problem?.details, ['still running: "hangs"', 'last finished: "finishes"']);
+  });
+
+  it("explains a run that stops at a type error", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["typo_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+    });
+    assert.deepEqual(run.results, []);
+    assert.equal(run.problem?.headline, "the code does not type-check, so no test ran");
+    assert.match(
+      run.problem?.details[0] ?? "",
+      /TS2322 \[ERROR\]: Type 'string' is not assignable/,
+    );
+  });
+
+  it("reports a file that throws while loading next to the tests that ran", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["broken_test.ts", "mixed_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.equal(run.exitCode, 1);
+    // The broken file's tests are missing from the count, so the run must say why.
+    assert.deepEqual(run.results.map((test) => test.name), [
+      "mixed > passes",
+      "mixed > fails loudly",
+    ]);
+    assert.match(run.problem?.headline ?? "", /^\.\/broken_test\.ts threw outside any test/);
+    assert.equal(run.problem?.details[0], "Error: setup exploded");
+  });
+
+  it("stops when asked to", async () => {
+    const controller = new AbortController();
+    const pending = runTests({
+      cwd: dir,
+      files: ["hang_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.kind === "result") controller.abort();
+      },
+    });
+    const run = await pending;
+    assert.equal(run.aborted, true);
+    assert.equal(run.timedOut, false);
+    assert.equal(run.problem?.headline, "the run was stopped before it finished");
+  });
+});
