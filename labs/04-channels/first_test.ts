@@ -1,0 +1,185 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { first, type Replica, TimeoutError } from "./first.ts";
+
+// Captured before any test installs fake timers: one real turn of the event loop.
+const realSetImmediate = globalThis.setImmediate.bind(globalThis);
+
+/** Lets pending hand-offs settle: a few real turns of the event loop. */
+async function flush(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
+}
+
+/**
+ * Advances virtual time by `ms`, one millisecond at a time, with a few real
+ * turns in between: the primitives sometimes resume a task on a real
+ * macrotask, and a single big tick would run ahead of it.
+ */
+async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
+  for (let i = 0; i < ms; i++) {
+    await clock.tickAsync(1);
+    await flush(2);
+  }
+  await flush();
+}
+
+type Settled<T> =
+  | { settled: false }
+  | { settled: true; ok: true; value: T }
+  | { settled: true; ok: false; error: unknown };
+
+/** Records how a promise settles, so a test can look without ever waiting forever. */
+function watch<T>(promise: Promise<T>): { state: Settled<T> } {
+  const box: { state: Settled<T> } = { state: { settled: false } };
+  promise.then(
+    (value) => (box.state = { settled: true, ok: true, value }),
+    (error) => (box.state = { settled: true, ok: false, error }),
+  );
+  return box;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Fails unless the promise is still pending, saying how it settled otherwise. */
+function assertPending(box: { state: Settled<unknown> }, what: string): void {
+  const s = box.state;
+  if (!s.settled) return;
+  if (!s.ok) {
+    assert.fail(
+      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
+    );
+  }
+  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
+}
+
+function valueOf<T>(box: { state: Settled<T> }, what: string): T {
+  const s = box.state;
+  if (!s.settled) assert.fail(`${what} has not settled yet`);
+  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
+  return s.value;
+}
+
+function errorOf(box: { state: Settled<unknown> }, what: string): unknown {
+  const s = box.state;
+  if (!s.settled) assert.fail(`${what} has not settled yet`);
+  if (s.ok) assert.fail(`${what} resolved to ${JSON.stringify(s.value)} instead of rejecting`);
+  return s.error;
+}
+
+/**
+ * A replica that answers `${name}:${query}` after `ms` virtual milliseconds,
+ * or stops when its context is cancelled; it writes what happened to `log`.
+ */
+function replica(name: string, ms: number, log: string[]): Replica<string> {
+  return async (ctx, query) => {
+    const r = await select([recv(time.after(ms)), recv(ctx.done())]);
+    if (r.index === 1) {
+      log.push(`${name} cancelled`);
+      throw ctx.err();
+    }
+    log.push(`${name} answered`);
+    return `${name}:${query}`;
+  };
+}
+
+describe("first()", () => {
+  it("resolves to the fastest replica's answer", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const replicas = [replica("a", 30, log), replica("b", 10, log), replica("c", 20, log)];
+      const result = watch(first(context.background(), replicas, "q", 1000));
+      await advance(clock, 10);
+      assert.equal(valueOf(result, "first()"), "b:q");
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("cancels the losers as soon as the winner answers and leaves no task behind", async () => {
+    const cp = runtime.checkpoint();
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const replicas = [replica("a", 30, log), replica("b", 10, log), replica("c", 20, log)];
+      const result = watch(first(context.background(), replicas, "q", 1000));
+      await advance(clock, 10);
+      assert.equal(valueOf(result, "first()"), "b:q");
+      assert.deepEqual(
+        [...log].sort(),
+        ["a cancelled", "b answered", "c cancelled"],
+        "the losers' contexts must be cancelled right after the first answer",
+      );
+      await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("does not leave a late loser parked on its send when losers ignore cancellation", async () => {
+    const cp = runtime.checkpoint();
+    const clock = FakeTimers.install();
+    try {
+      // These replicas answer no matter what: the losers still try to report.
+      const stubborn = (name: string, ms: number): Replica<string> => async () => {
+        await time.sleep(ms);
+        return name;
+      };
+      const result = watch(
+        first(context.background(), [stubborn("slow", 20), stubborn("fast", 5)], "q", 1000),
+      );
+      await advance(clock, 5);
+      assert.equal(valueOf(result, "first()"), "fast");
+      await advance(clock, 20); // the loser answers now; nobody is listening any more
+      await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("rejects with a TimeoutError naming the query once timeoutMs passes without an answer", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const result = watch(
+        first(
+          context.background(),
+          [replica("a", 60_000, log), replica("b", 90_000, log)],
+          "weather",
+          5000,
+        ),
+      );
+      await advance(clock, 4999);
+      assertPending(result, "first() before its 5000 ms timeout");
+      await advance(clock, 1);
+      const error = errorOf(result, "first()");
+      assert.ok(
+        error instanceof TimeoutError,
+        `expected a TimeoutError, got ${describeError(error)}`,
+      );
+      assert.equal(error.message, 'first("weather"): no replica answered within 5000 ms');
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("skips a replica that fails and resolves to the next answer", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const broken: Replica<string> = async () => {
+        await time.sleep(1);
+        throw new Error("replica unavailable");
+      };
+      const result = watch(first(context.background(), [broken, replica("b", 10, log)], "q", 1000));
+      await advance(clock, 10);
+      assert.equal(valueOf(result, "first()"), "b:q");
+    } finally {
+      clock.uninstall();
+    }
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import { context, type ReceiveChan, recv, runtime, select, time } from "../primitives/mod.ts";
+import { Gate, supervise } from "./signalling.ts";
+
+// Captured before any test installs fake timers: one real turn of the event loop.
+const realSetImmediate = globalThis.setImmediate.bind(globalThis);
+
+async function flush(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
+}
+
+/**
+ * Advances virtual time by `ms`, one millisecond at a time, with a few real
+ * turns in between: the primitives sometimes resume a task on a real
+ * macrotask, and a single big tick would run ahead of it.
+ */
+async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
+  for (let i = 0; i < ms; i++) {
+    await clock.tickAsync(1);
+    await flush(2);
+  }
+  await flush();
+}
+
+type Settled<T> =
+  | { settled: false }
+  | { settled: true; ok: true; value: T }
+  | { settled: true; ok: false; error: unknown };
+
+function watch<T>(promise: Promise<T>): { state: Settled<T> } {
+  const box: { state: Settled<T> } = { state: { settled: false } };
+  promise.then(
+    (value) => (box.state = { settled: true, ok: true, value }),
+    (error) => (box.state = { settled: true, ok: false, error }),
+  );
+  return box;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Fails unless the promise is still pending, saying how it settled otherwise. */
+function assertPending(box: { state: Settled<unknown> }, what: string): void {
+  const s = box.state;
+  if (!s.settled) return;
+  if (!s.ok) {
+    assert.fail(
+      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
+    );
+  }
+  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
+}
+
+function valueOf<T>(box: { state: Settled<T> }, what: string): T {
+  const s = box.state;
+  if (!s.settled) assert.fail(`${what} has not settled yet`);
+  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
+  return s.value;
+}
+
+describe("Gate", () => {
+  it("open() wakes every waiter at once, and none before", async () => {
+    const gate = new Gate("start");
+    const ctx = context.background();
+    const waiters = Array.from({ length: 25 }, () => watch(gate.wait(ctx)));
+    await flush();
+    waiters.forEach((w, i) => assertPending(w, `waiter ${i} before open()`));
+    gate.open();
+    await flush();
+    assert.deepEqual(
+      waiters.map((w, i) => valueOf(w, `waiter ${i}`)),
+      waiters.map(() => true),
+    );
+  });
+
+  it("open() returns true once and false afterwards, without panicking", () => {
+    const gate = new Gate();
+    assert.equal(gate.isOpen, false);
+    assert.equal(gate.open(), true);
+    assert.equal(gate.open(), false);
+    assert.equal(gate.isOpen, true);
+  });
+
+  it("wait() resolves to false when its context is cancelled first, and leaves nothing parked", async () => {
+    const cp = runtime.checkpoint();
+    const gate = new Gate();
+    const [ctx, cancel] = context.withCancel(context.background());
+    const waiter = watch(gate.wait(ctx));
+    await flush();
+    cancel();
+    await flush();
+    assert.equal(valueOf(waiter, "wait()"), false);
+    await runtime.assertNoLeaks(cp);
+  });
+
+  it("done() is a channel that is closed, not sent on, when the gate opens", async () => {
+    const gate = new Gate();
+    const before = await select([recv(gate.done())], { default: true });
+    assert.equal(before.index, -1, "done() was ready before open()");
+    gate.open();
+    const after = await select([recv(gate.done())], { default: true });
+    assert.deepEqual(after, { index: 0, value: undefined, ok: false });
+  });
+});
+
+describe("supervise()", () => {
+  it("stops every service when the first one fails, and resolves to its error after all have stopped", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const stopped: string[] = [];
+      const server = (name: string) => async (stop: ReceiveChan<void>) => {
+        await stop.recv(); // runs until told to stop
+        stopped.push(name);
+      };
+      const failing = async () => {
+        await time.sleep(100);
+        throw new Error("debug server: port in use");
+      };
+      const result = watch(supervise([server("app"), failing, server("metrics")]));
+      await advance(clock, 99);
+      assertPending(result, "supervise() before any service stopped");
+      assert.deepEqual(stopped, []);
+      await advance(clock, 1);
+      assert.deepEqual([...stopped].sort(), ["app", "metrics"]);
+      const error = valueOf(result, "supervise()");
+      assert.ok(error instanceof Error && error.message === "debug server: port in use");
+    } finally {
+      clock.uninstall();
+    }
+  });
+});
