@@ -1,0 +1,137 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import { context, runtime } from "../primitives/mod.ts";
+import { backoffMs, retry } from "./retry.ts";
+
+type Clock = ReturnType<typeof FakeTimers.install>;
+
+// Captured before any test installs fake timers: one real turn of the event loop.
+const realSetImmediate = globalThis.setImmediate.bind(globalThis);
+
+async function flush(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
+}
+
+/** Advances virtual time one millisecond at a time, with real turns in between. */
+async function advance(clock: Clock, ms: number): Promise<void> {
+  for (let i = 0; i < ms; i++) {
+    await clock.tickAsync(1);
+    await flush(2);
+  }
+  await flush();
+}
+
+type Outcome<T> =
+  | { settled: false }
+  | { settled: true; ok: true; value: T }
+  | { settled: true; ok: false; error: unknown };
+
+/** Watches a promise without awaiting it. */
+function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
+  const box: { state: Outcome<T> } = { state: { settled: false } };
+  promise.then(
+    (value) => (box.state = { settled: true, ok: true, value }),
+    (error) => (box.state = { settled: true, ok: false, error }),
+  );
+  return box;
+}
+
+function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
+  const s = box.state;
+  if (!s.settled) assert.fail(`${what} has not settled yet`);
+  if (!s.ok) assert.fail(`${what} rejected with ${String(s.error)}`);
+  return s.value;
+}
+
+function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
+  const s = box.state;
+  if (!s.settled) assert.fail(`${what} has not settled yet`);
+  if (s.ok) assert.fail(`${what} resolved to ${JSON.stringify(s.value)} instead of rejecting`);
+  return s.error;
+}
+
+/** An operation that fails `failures` times, then answers; records when each attempt started. */
+function flaky(failures: number, startedAt: number[]) {
+  return (_ctx: context.Context, attempt: number): Promise<string> => {
+    startedAt.push(Date.now());
+    return attempt <= failures
+      ? Promise.reject(new Error(`attempt ${attempt} failed`))
+      : Promise.resolve(`answer from attempt ${attempt}`);
+  };
+}
+
+describe("retry", () => {
+  it("backoffMs doubles from baseMs and stops growing at maxMs", () => {
+    const pace = { baseMs: 100, maxMs: 1000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((failures) => backoffMs(failures, pace)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
+  });
+
+  it("retry resolves with the first success, waiting the backoff between attempts", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const startedAt: number[] = [];
+      const call = watch(
+        retry(context.background(), flaky(2, startedAt), { attempts: 5, baseMs: 100, maxMs: 1000 }),
+      );
+      await advance(clock, 300);
+      assert.equal(valueOf(call, "retry"), "answer from attempt 3");
+      assert.deepEqual(startedAt, [0, 100, 300], "attempts did not start at 0, 100 and 300 ms");
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("retry rejects with the last error once every attempt has failed, without a final wait", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const startedAt: number[] = [];
+      const call = watch(
+        retry(context.background(), flaky(10, startedAt), { attempts: 3, baseMs: 50, maxMs: 1000 }),
+      );
+      await advance(clock, 150);
+      const error = errorOf(call, "retry after its third failed attempt at 150 ms");
+      assert.ok(error instanceof Error && error.message === "attempt 3 failed", String(error));
+      assert.deepEqual(startedAt, [0, 50, 150]);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("retry stops waiting the moment its context is cancelled and rejects with context.Canceled", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const cp = runtime.checkpoint();
+      const startedAt: number[] = [];
+      const [ctx, cancel] = context.withCancel(context.background());
+      const call = watch(
+        retry(ctx, flaky(10, startedAt), { attempts: 10, baseMs: 1000, maxMs: 5000 }),
+      );
+      await advance(clock, 1200); // attempt 2 failed at 1000 ms; now waiting 2000 ms
+      cancel();
+      await flush(10);
+      assert.equal(errorOf(call, "retry, right after the cancel"), context.Canceled);
+      await clock.tickAsync(20_000);
+      await flush();
+      assert.deepEqual(startedAt, [0, 1000], "an attempt started after the context was cancelled");
+      assert.equal(clock.countTimers(), 0, "the backoff's timer is still armed after the cancel");
+      await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("retry makes no attempt when the context is already done", async () => {
+    const [ctx, cancel] = context.withCancel(context.background());
+    cancel();
+    const startedAt: number[] = [];
+    await assert.rejects(
+      retry(ctx, flaky(0, startedAt), { attempts: 3, baseMs: 10, maxMs: 100 }),
+      (error: unknown) => error === context.Canceled,
+    );
+    assert.deepEqual(startedAt, []);
+  });
+});
