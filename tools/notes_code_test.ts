@@ -72,7 +72,12 @@ describe("the notes' TypeScript blocks", () => {
         ],
       }).output();
       let report = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-      for (const file of files) report = report.replaceAll(file.path, file.origin);
+      for (const file of files) {
+        report = report.replaceAll(`file://${file.path}`, file.origin).replaceAll(
+          file.path,
+          file.origin,
+        );
+      }
       assert.equal(code, 0, `some notes code blocks do not type-check:\n${report}`);
     } finally {
       await Deno.remove(outDir, { recursive: true });

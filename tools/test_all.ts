@@ -77,7 +77,8 @@ const steps: Step[] = [
   {
     name: "unit",
     title: "unit and integration tests on Deno (deno test)",
-    command: () => Promise.resolve([deno, "test", "--allow-all", "--quiet", "labs/primitives", "tools"]),
+    command: () =>
+      Promise.resolve([deno, "test", "--allow-all", "--quiet", "labs/primitives", "tools"]),
   },
   {
     name: "docs",
