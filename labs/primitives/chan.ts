@@ -73,12 +73,23 @@ export class SelectGroup extends Parked {
   constructor(
     readonly resolve: (selected: Selected) => void,
     readonly reject: (reason: unknown) => void,
+    /** The case operations in order, `"send"` or `"recv"`, for the description. */
+    readonly ops: readonly ("send" | "recv")[],
   ) {
     super();
   }
   describe(): string {
-    if (this.waiters.length === 0) return "select (no cases)";
-    return `select on [${this.waiters.map((w) => w.describeOp()).join(", ")}]`;
+    if (this.ops.length === 0) return "select (no cases)";
+    let next = 0;
+    const cases = this.ops.map((op, index) => {
+      const waiter = this.waiters[next];
+      if (waiter !== undefined && waiter.index === index) {
+        next++;
+        return waiter.describeOp();
+      }
+      return `${op === "send" ? "send to" : "recv from"} nil chan`;
+    });
+    return `select on [${cases.join(", ")}]`;
   }
   /** Commits the case `index`: unlinks every waiter and resolves the select. */
   commit(index: number, value: unknown, ok: boolean): void {

@@ -175,7 +175,7 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
   }
   if (options?.default === true) return completed({ index: -1, value: undefined, ok: false });
   return new Promise<Selected>((resolve, reject) => {
-    const group = new SelectGroup(resolve, reject);
+    const group = new SelectGroup(resolve, reject, cases.map((c) => c.op));
     for (let i = 0; i < cases.length; i++) {
       const chan = chans[i];
       if (chan === null) continue;
