@@ -11,7 +11,7 @@
  * @module
  */
 
-/** One fenced TypeScript block of a Markdown file. */
+/** One fenced code block of a Markdown file. */
 export interface CodeBlock {
   /** The Markdown file it came from. */
   file: string;
@@ -21,7 +21,7 @@ export interface CodeBlock {
   code: string;
 }
 
-const typeScriptFences = new Set(["ts", "typescript"]);
+const typeScriptFences = ["ts", "typescript"];
 
 /**
  * Finds every block fenced with ```ts (or ```typescript) in `markdown`.
@@ -29,6 +29,19 @@ const typeScriptFences = new Set(["ts", "typescript"]);
  * @throws {Error} when a fence is never closed, naming the file and line.
  */
 export function extractTypeScriptBlocks(markdown: string, file: string): CodeBlock[] {
+  return extractCodeBlocks(markdown, file, typeScriptFences);
+}
+
+/**
+ * Finds every fenced block whose language tag is one of `languages`
+ * (compared in lower case), in order.
+ * @throws {Error} when a fence is never closed, naming the file and line.
+ */
+export function extractCodeBlocks(
+  markdown: string,
+  file: string,
+  languages: readonly string[],
+): CodeBlock[] {
   const lines = markdown.split("\n");
   const blocks: CodeBlock[] = [];
   let open: { line: number; fence: string; language: string; body: string[] } | null = null;
@@ -39,7 +52,7 @@ export function extractTypeScriptBlocks(markdown: string, file: string): CodeBlo
         open = { line: index + 1, fence: fence[2], language: fence[3].toLowerCase(), body: [] };
       }
     } else if (fence && fence[2].startsWith(open.fence) && fence[3] === "") {
-      if (typeScriptFences.has(open.language)) {
+      if (languages.includes(open.language)) {
         blocks.push({ file, line: open.line, code: open.body.join("\n") + "\n" });
       }
       open = null;

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { absolutizeImports, extractTypeScriptBlocks } from "./notes_code.ts";
+import { absolutizeImports, extractCodeBlocks, extractTypeScriptBlocks } from "./notes_code.ts";
 
 const root = new URL("..", import.meta.url);
 
@@ -82,5 +82,61 @@ describe("the notes' TypeScript blocks", () => {
     } finally {
       await Deno.remove(outDir, { recursive: true });
     }
+  });
+});
+
+/** Runs `gofmt -e` on `code`: null when it parses, else gofmt's complaint. */
+async function gofmtErrors(code: string): Promise<string | null> {
+  const child = new Deno.Command("gofmt", {
+    args: ["-e"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  })
+    .spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(code));
+  await writer.close();
+  const { success, stderr } = await child.output();
+  return success ? null : new TextDecoder().decode(stderr).trim();
+}
+
+/** Whether `gofmt` (Debian's golang-go) is on PATH; CI installs it. */
+async function hasGofmt(): Promise<boolean> {
+  try {
+    return (await gofmtErrors("package p\n")) === null;
+  } catch {
+    return false;
+  }
+}
+
+async function notesChapters(): Promise<{ name: string; markdown: string }[]> {
+  const notesDir = new URL("notes/", root);
+  const names = [...Deno.readDirSync(notesDir)].filter((e) => e.isFile && e.name.endsWith(".md"))
+    .map((e) => e.name).sort();
+  return await Promise.all(
+    names.map(async (name) => ({
+      name,
+      markdown: await Deno.readTextFile(new URL(name, notesDir)),
+    })),
+  );
+}
+
+const skipGo = (await hasGofmt()) ? false : "gofmt is not installed (apt-get install golang-go)";
+
+describe("the notes' Go blocks", () => {
+  it("every go block in notes/ is valid Go syntax (gofmt -e)", { skip: skipGo }, async () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const chapter of await notesChapters()) {
+      for (const block of extractCodeBlocks(chapter.markdown, `notes/${chapter.name}`, ["go"])) {
+        checked++;
+        // gofmt accepts a whole file, a list of declarations or a list of statements.
+        const complaint = await gofmtErrors(block.code);
+        if (complaint !== null) problems.push(`${block.file}:${block.line}: ${complaint}`);
+      }
+    }
+    assert.ok(checked > 0, "no go blocks found in notes/");
+    assert.deepEqual(problems, [], `some Go blocks do not parse:\n${problems.join("\n")}`);
   });
 });
