@@ -1,12 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
+import { realTurns } from "../primitives/testing.ts";
 import { safeGo } from "./safe_go.ts";
 
-/** Lets pending tasks and promise callbacks run. */
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 /** Whether `done` is closed now, without waiting for it (a select with a default). */
 async function isClosed(done: ReceiveChan<void>): Promise<boolean> {

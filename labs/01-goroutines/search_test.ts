@@ -2,14 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, runtime } from "../primitives/mod.ts";
+import { realTurns, watch } from "../primitives/testing.ts";
 import { SearchCanceledError, searchWithTimeout } from "./search.ts";
 
-// Captured before any test installs fake timers.
-const realSetImmediate = setImmediate;
-
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 interface SearchRecord {
   term: string;
@@ -22,35 +18,13 @@ function slowBackend(latencyMs: number, hits = 3) {
     new Promise((resolve) => setTimeout(() => resolve({ term, hits }), latencyMs));
 }
 
-/** Watches a promise without awaiting it. */
-function observe<T>(promise: Promise<T>) {
-  const state = {
-    settled: false,
-    rejected: false,
-    value: undefined as T | undefined,
-    error: undefined as unknown,
-  };
-  promise.then(
-    (value) => {
-      state.settled = true;
-      state.value = value;
-    },
-    (error) => {
-      state.settled = true;
-      state.rejected = true;
-      state.error = error;
-    },
-  );
-  return state;
-}
-
 const background = context.background();
 
 describe("searchWithTimeout", () => {
   it("searchWithTimeout resolves with the backend's record when it answers in time", async () => {
     const clock = FakeTimers.install();
     try {
-      const search = observe(searchWithTimeout(background, slowBackend(40), "gophers", 100));
+      const search = watch(searchWithTimeout(background, slowBackend(40), "gophers", 100));
       await clock.tickAsync(40);
       await settle();
       assert.equal(search.settled, true, "the search had not returned 40 ms in");
@@ -64,7 +38,7 @@ describe("searchWithTimeout", () => {
   it("searchWithTimeout rejects with SearchCanceledError caused by DeadlineExceeded when time runs out", async () => {
     const clock = FakeTimers.install();
     try {
-      const search = observe(searchWithTimeout(background, slowBackend(500), "gophers", 100));
+      const search = watch(searchWithTimeout(background, slowBackend(500), "gophers", 100));
       await clock.tickAsync(99);
       await settle();
       assert.equal(search.settled, false, "the search gave up before its timeout");
@@ -85,7 +59,7 @@ describe("searchWithTimeout", () => {
     const clock = FakeTimers.install();
     try {
       const checkpoint = runtime.checkpoint();
-      const search = observe(searchWithTimeout(background, slowBackend(300), "gophers", 100));
+      const search = watch(searchWithTimeout(background, slowBackend(300), "gophers", 100));
       await clock.tickAsync(100);
       await settle();
       assert.equal(search.rejected, true, "the search did not time out");
@@ -102,7 +76,7 @@ describe("searchWithTimeout", () => {
       const outage = new Error("index server unavailable");
       const failing = (_ctx: context.Context, _term: string): Promise<SearchRecord> =>
         new Promise((_, reject) => setTimeout(() => reject(outage), 10));
-      const search = observe(searchWithTimeout(background, failing, "gophers", 100));
+      const search = watch(searchWithTimeout(background, failing, "gophers", 100));
       await clock.tickAsync(10);
       await settle();
       assert.equal(search.rejected, true);
@@ -116,7 +90,7 @@ describe("searchWithTimeout", () => {
     const clock = FakeTimers.install();
     try {
       const [parent, cancel] = context.withCancel(background);
-      const search = observe(searchWithTimeout(parent, slowBackend(500), "gophers", 1000));
+      const search = watch(searchWithTimeout(parent, slowBackend(500), "gophers", 1000));
       await clock.tickAsync(20);
       cancel();
       await settle();

@@ -2,37 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, go, runtime } from "../primitives/mod.ts";
+import { delay, realTurns, watch } from "../primitives/testing.ts";
 import { Tracker, TrackerClosedError } from "./tracker.ts";
 
-// Captured before any test installs fake timers, so settle() always reaches
-// the real event loop.
-const realSetImmediate = setImmediate;
-
-/** Lets pending channel hand-offs and promise callbacks run. */
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Waits `ms` of (fake) time: the handler's "one second of work", as in the course. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Watches a promise without awaiting it, so a test can ask "has it settled yet?". */
-function observe<T>(promise: Promise<T>) {
-  const state = { settled: false, rejected: false, error: undefined as unknown };
-  promise.then(
-    () => {
-      state.settled = true;
-    },
-    (error) => {
-      state.settled = true;
-      state.rejected = true;
-      state.error = error;
-    },
-  );
-  return state;
-}
+const { settle } = realTurns(5);
 
 const background = context.background();
 
@@ -57,7 +30,7 @@ describe("Tracker", () => {
       }, { capacity: 1 });
       await tracker.event(background, "fills the queue");
       const [ctx, cancel] = context.withTimeout(background, 100);
-      const waiting = observe(tracker.event(ctx, "waits for room"));
+      const waiting = watch(tracker.event(ctx, "waits for room"));
       await clock.tickAsync(99);
       await settle();
       assert.equal(waiting.settled, false, "event() gave up before its deadline");
@@ -85,7 +58,7 @@ describe("Tracker", () => {
       go(() => tracker.run());
       for (const data of ["a", "b", "c"]) await tracker.event(background, data);
       const [ctx, cancel] = context.withTimeout(background, 5000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(2000);
       await settle();
       assert.equal(stopping.settled, false, "shutdown() returned while events were still queued");
@@ -115,7 +88,7 @@ describe("Tracker", () => {
       go(() => tracker.run());
       for (const data of ["a", "b", "c"]) await tracker.event(background, data);
       const [ctx, cancel] = context.withTimeout(background, 1500);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(1500);
       await settle();
       assert.equal(stopping.settled, true, "shutdown() did not return at its deadline");
@@ -134,7 +107,7 @@ describe("Tracker", () => {
       const tracker = new Tracker<string>(() => {});
       go(() => tracker.run());
       const [ctx, cancel] = context.withTimeout(background, 1000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await assert.rejects(tracker.event(background, "too late"), TrackerClosedError);
       await clock.tickAsync(1000);
       await settle();
@@ -156,7 +129,7 @@ describe("Tracker", () => {
       await tracker.event(background, "one");
       await tracker.event(background, "two");
       const [ctx, cancel] = context.withTimeout(background, 1000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(1000);
       await settle();
       cancel();

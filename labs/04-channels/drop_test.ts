@@ -1,37 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { go, runtime } from "../primitives/mod.ts";
+import { realTurns } from "../primitives/testing.ts";
 import { Dropper } from "./drop.ts";
 
-// Captured at load: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-/** Resolves to the promise's value; fails the test if it rejects or is still pending after a few turns. */
-async function promptly<T>(promise: Promise<T>, what: string): Promise<T> {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  await flush();
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} is still waiting; a dropper must never block its sender`);
-  if (!s.ok) {
-    assert.fail(
-      `${what} rejected with ${s.error instanceof Error ? s.error.message : String(s.error)}`,
-    );
-  }
-  return s.value;
-}
+const { promptly, settle } = realTurns(10);
 
 /** Closes the dropper and collects what its receivers would get. */
 async function closeAndDrain<T>(dropper: Dropper<T>): Promise<T[]> {
@@ -66,9 +39,9 @@ describe("Dropper", () => {
     go(async () => {
       for await (const v of dropper.values) received.push(v);
     });
-    await flush(); // the receiver is parked now
+    await settle(); // the receiver is parked now
     assert.equal(await promptly(dropper.offer("hello"), "offer(hello)"), true);
-    await flush();
+    await settle();
     assert.equal(dropper.dropped, 0);
     assert.deepEqual(received, ["hello"]);
     dropper.close();

@@ -1,14 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
+import { nextTurn } from "../primitives/testing.ts";
 import { generate, merge, square } from "./pipeline.ts";
-
-// Captured at load: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => realSetImmediate(resolve));
-}
 
 /**
  * Receives one value without ever parking: polls with a `select` default for
@@ -22,7 +16,7 @@ async function take<T>(
   for (let i = 0; i < turns; i++) {
     const r = await select([recv(ch)], { default: true });
     if (r.index === 0) return r.ok ? [r.value, true] : [undefined, false];
-    await turn();
+    await nextTurn();
   }
   return "stuck";
 }

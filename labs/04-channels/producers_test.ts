@@ -11,45 +11,10 @@ import {
   select,
   time,
 } from "../primitives/mod.ts";
+import { nextTurn, realTurns, withinTurns } from "../primitives/testing.ts";
 import { consume, produce, type Producer } from "./producers.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await turn();
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-/** Resolves like `promise`, or fails the test if it is still pending after `turns` turns. */
-async function within<T>(promise: Promise<T>, what: string, turns = 500): Promise<T> {
-  let pending = true;
-  const timeout = (async () => {
-    for (let i = 0; i < turns && pending; i++) await turn();
-    if (pending) assert.fail(`${what} did not settle`);
-  })();
-  try {
-    return await Promise.race([promise, timeout as Promise<never>]);
-  } finally {
-    pending = false;
-  }
-}
+const { advance } = realTurns(10);
 
 /** Receives until the channel closes, polling without ever parking; fails if it stalls. */
 async function drain<T>(ch: ReceiveChan<T>, what: string): Promise<T[]> {
@@ -59,7 +24,7 @@ async function drain<T>(ch: ReceiveChan<T>, what: string): Promise<T[]> {
     const r = await select([recv(ch)], { default: true });
     if (r.index === -1) {
       idle++;
-      await turn();
+      await nextTurn();
       continue;
     }
     if (!r.ok) return got;
@@ -132,10 +97,10 @@ describe("produce() and consume()", () => {
     });
     const seen: number[] = [];
     const receiversUsed = new Set<number>();
-    const handled = await within(
+    const handled = await withinTurns(
       consume(ch, 3, async (v, receiver) => {
         receiversUsed.add(receiver);
-        await turn(); // a slow handler lets the other receivers take values
+        await nextTurn(); // a slow handler lets the other receivers take values
         seen.push(v);
       }),
       "consume()",

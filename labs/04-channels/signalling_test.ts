@@ -2,74 +2,20 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, type ReceiveChan, recv, runtime, select, time } from "../primitives/mod.ts";
+import { assertPending, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { Gate, supervise } from "./signalling.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Fails unless the promise is still pending, saying how it settled otherwise. */
-function assertPending(box: { state: Settled<unknown> }, what: string): void {
-  const s = box.state;
-  if (!s.settled) return;
-  if (!s.ok) {
-    assert.fail(
-      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
-    );
-  }
-  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
-}
-
-function valueOf<T>(box: { state: Settled<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
-  return s.value;
-}
+const { advance, settle } = realTurns(10);
 
 describe("Gate", () => {
   it("open() wakes every waiter at once, and none before", async () => {
     const gate = new Gate("start");
     const ctx = context.background();
     const waiters = Array.from({ length: 25 }, () => watch(gate.wait(ctx)));
-    await flush();
+    await settle();
     waiters.forEach((w, i) => assertPending(w, `waiter ${i} before open()`));
     gate.open();
-    await flush();
+    await settle();
     assert.deepEqual(
       waiters.map((w, i) => valueOf(w, `waiter ${i}`)),
       waiters.map(() => true),
@@ -89,9 +35,9 @@ describe("Gate", () => {
     const gate = new Gate();
     const [ctx, cancel] = context.withCancel(context.background());
     const waiter = watch(gate.wait(ctx));
-    await flush();
+    await settle();
     cancel();
-    await flush();
+    await settle();
     assert.equal(valueOf(waiter, "wait()"), false);
     await runtime.assertNoLeaks(cp);
   });

@@ -2,59 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, runtime, time } from "../primitives/mod.ts";
+import { describeError, errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { processAll } from "./workers.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function valueOf<T>(box: { state: Settled<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Settled<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved instead of rejecting`);
-  return s.error;
-}
+const { advance } = realTurns(10);
 
 /** Counts how many calls are inside the work function at once. */
 function concurrencyMeter() {

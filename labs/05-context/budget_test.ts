@@ -2,48 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { budgetFor, DEFAULT_BUDGET_MS, primaryOrFallback, withBudget } from "./budget.ts";
 import type { Backend } from "./fan_out.ts";
 
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Advances virtual time one millisecond at a time, with real turns in between. */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-/** Watches a promise without awaiting it. */
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${String(s.error)}`);
-  return s.value;
-}
+const { advance } = realTurns(5);
 
 /** Answers `<name>:<query>` after `ms` unless its context ends first; logs what it saw. */
 function backend(name: string, ms: number, journal: string[]): Backend<string> {

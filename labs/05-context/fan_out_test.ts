@@ -2,58 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { type Backend, fanOut } from "./fan_out.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time with real turns in
- * between: the primitives sometimes resume a task on a real macrotask, and a
- * single big tick would run ahead of it.
- */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-/** Watches a promise without awaiting it. */
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${String(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${JSON.stringify(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(5);
 
 /**
  * A backend that answers `<name>:<query>` after `ms` of virtual time, or
@@ -187,7 +139,7 @@ describe("fanOut", () => {
       ));
       await advance(clock, 70);
       cancel();
-      await flush(10);
+      await settle(10);
       assert.equal(errorOf(call, "fanOut"), context.Canceled);
       assert.ok(journal.includes("orders cancelled at 70 ms"), journal.join("\n"));
       await runtime.assertNoLeaks(cp);

@@ -6,21 +6,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan, context, recv, runtime, select, serve } from "../primitives/mod.ts";
+import { within } from "../primitives/testing.ts";
 import { fetchJson, HttpError } from "./fetch_json.ts";
 import { withTraceId } from "./trace.ts";
-
-/** Resolves like `promise`, or rejects saying `what` did not happen within `ms` of real time. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** What the test server saw of one request. */
 interface Seen {

@@ -2,54 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, runtime } from "../primitives/mod.ts";
+import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { backoffMs, retry } from "./retry.ts";
 
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Advances virtual time one millisecond at a time, with real turns in between. */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-/** Watches a promise without awaiting it. */
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${String(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${JSON.stringify(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(5);
 
 /** An operation that fails `failures` times, then answers; records when each attempt started. */
 function flaky(failures: number, startedAt: number[]) {
@@ -112,10 +68,10 @@ describe("retry", () => {
       );
       await advance(clock, 1200); // attempt 2 failed at 1000 ms; now waiting 2000 ms
       cancel();
-      await flush(10);
+      await settle(10);
       assert.equal(errorOf(call, "retry, right after the cancel"), context.Canceled);
       await clock.tickAsync(20_000);
-      await flush();
+      await settle();
       assert.deepEqual(startedAt, [0, 1000], "an attempt started after the context was cancelled");
       assert.equal(clock.countTimers(), 0, "the backoff's timer is still armed after the cancel");
       await runtime.assertNoLeaks(cp);

@@ -4,20 +4,10 @@ import { Chan } from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
+import { realTurns } from "./testing.ts";
 import FakeTimers from "@sinonjs/fake-timers";
 
-/** Lets every pending hand-off run: a few turns of the event loop. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Reports whether `promise` has settled, without waiting for it. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
+const { isSettled, settle } = realTurns(3);
 
 describe("Chan construction", () => {
   it("new Chan() is unbuffered, with cap and len 0", () => {

@@ -5,31 +5,14 @@ import { Chan, type ReceiveChan } from "./chan.ts";
 import * as context from "./context.ts";
 import { currentTask, go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
+import { realTurns, seededRandom } from "./testing.ts";
 
-// Captured before any test installs fake timers, which replace setImmediate.
-const realSetImmediate = globalThis.setImmediate;
-
-/** Lets pending hand-offs and started tasks run: a few real turns of the event loop. */
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
+const { settle } = realTurns(3);
 
 /** Go's `select { case <-ctx.Done(): return true; default: return false }`. */
 async function isDone(ctx: context.Context): Promise<boolean> {
   const chosen = await select([recv(ctx.done())], { default: true });
   return chosen.index === 0;
-}
-
-/** A small seeded generator (mulberry32), so that random scenarios can be replayed from the seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Go's otherContext: a Context that is not one of the module's types, forwarding every method. */

@@ -6,31 +6,9 @@ import { Group, withContext } from "./errgroup.ts";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
+import { realTurns, seededRandom } from "./testing.ts";
 
-/** Lets pending hand-offs and started tasks run: a few turns of the event loop. */
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Reports whether `promise` has settled, after letting pending work run. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
-
-/** A small seeded generator (mulberry32), so that random scenarios can be replayed from the seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { isSettled, settle } = realTurns(3);
 
 function shuffled<T>(items: T[], random: () => number): T[] {
   const copy = [...items];

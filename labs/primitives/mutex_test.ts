@@ -4,6 +4,7 @@ import FakeTimers from "@sinonjs/fake-timers";
 import { Mutex } from "./mutex.ts";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
+import { delay, seededRandom } from "./testing.ts";
 
 type FakeClock = ReturnType<typeof FakeTimers.install>;
 
@@ -15,23 +16,6 @@ async function withFakeClock(body: (clock: FakeClock) => Promise<void>): Promise
   } finally {
     clock.uninstall();
   }
-}
-
-/** Resolves after `ms` of (fake) time. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A small seeded PRNG (mulberry32), so that a failing interleaving can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Starts `mu.lock()` and records `name` in `order` once it holds the mutex. */
@@ -219,7 +203,7 @@ describe("Mutex starvation mode", () => {
       while (!stopHog) {
         await mu.lock();
         hogRounds++;
-        await sleep(1); // hold the lock for 1 ms of work
+        await delay(1); // hold the lock for 1 ms of work
         if (mu.starving) sawStarvation = true;
         mu.unlock(); // ...and relock at once, in the same synchronous step
       }
@@ -291,7 +275,7 @@ describe("Mutex mutual exclusion", () => {
           if (choice < 0.4) {
             for (let i = Math.floor(random() * 3); i >= 0; i--) await Promise.resolve();
           } else {
-            await sleep(Math.floor(random() * 3));
+            await delay(Math.floor(random() * 3));
           }
         };
 
@@ -300,7 +284,7 @@ describe("Mutex mutual exclusion", () => {
           for (let round = 0; round < rounds; round++) {
             await pause();
             if (random() < 0.25) {
-              while (!mu.tryLock()) await sleep(1);
+              while (!mu.tryLock()) await delay(1);
             } else {
               await mu.lock();
             }

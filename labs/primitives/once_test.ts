@@ -3,11 +3,9 @@ import assert from "node:assert/strict";
 import { Once, onceFunc, onceValue } from "./once.ts";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
+import { realTurns } from "./testing.ts";
 
-/** Lets every pending hand-off run: a few turns of the event loop. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+const { settle } = realTurns(3);
 
 /** A promise with its resolve and reject functions, to finish work when the test says so. */
 function deferred<T = void>(): {

@@ -4,23 +4,9 @@ import FakeTimers from "@sinonjs/fake-timers";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
 import { RWMutex } from "./rw_mutex.ts";
+import { realTurns, seededRandom } from "./testing.ts";
 
-/** Lets every pending hand-off run: a few turns of the event loop. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** A small seeded PRNG (mulberry32), so that a failing interleaving can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { settle } = realTurns(3);
 
 /** Records `name` in `order` once `acquired` resolves. */
 function record(acquired: Promise<void>, order: string[], name: string): Promise<void> {

@@ -5,17 +5,9 @@ import * as context from "./context.ts";
 import { Panic } from "./panic.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select, send } from "./select.ts";
+import { realTurns } from "./testing.ts";
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
+const { isSettled, settle } = realTurns(3);
 
 /** No waiter of any select or operation is left on `chans`. */
 function assertNoWaiters(...chans: Chan<unknown>[]): void {

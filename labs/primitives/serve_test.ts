@@ -5,19 +5,9 @@ import { Hono } from "hono";
 import { Chan } from "./chan.ts";
 import { background, withCancel } from "./context.ts";
 import { type ListenAddress, serve, type ServeHandler } from "./serve.ts";
+import { realTurns } from "./testing.ts";
 
-/** Lets pending promise reactions and I/O callbacks run for a few event-loop turns. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Reports whether `promise` has settled, without waiting for it. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
+const { isSettled, settle } = realTurns(5);
 
 interface Running {
   addr: ListenAddress;

@@ -7,11 +7,9 @@ import { Chan } from "./chan.ts";
 import { background, Canceled, cause, withCancel } from "./context.ts";
 import { recv, select } from "./select.ts";
 import * as signal from "./signal.ts";
+import { realTurns, within } from "./testing.ts";
 
-/** Lets pending promise reactions and go() tasks run for a few event-loop turns. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 /** Delivers `sig` to this process's listeners synchronously, as the runtime does for a real signal. */
 function deliver(sig: signal.Signal): void {
@@ -249,17 +247,6 @@ interface Child {
 // A bound on every wait, so that a broken fixture fails the test instead of hanging it.
 const patienceMs = 20_000;
 
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`gave up after ${patienceMs} ms waiting for ${what}`)),
-      patienceMs,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function startFixture(...args: string[]): Child {
   const runtimeArgs = "Deno" in globalThis
     ? ["run", "--quiet", fixture, ...args]
@@ -284,7 +271,7 @@ function startFixture(...args: string[]): Child {
   );
   return {
     async nextLine() {
-      const [line, ok] = await within(lines.recv(), "a line from the child");
+      const [line, ok] = await within(lines.recv(), patienceMs, "a line from the child");
       if (!ok) throw new Error(`the child ended its output early; stderr:\n${errors}`);
       return line;
     },
@@ -292,7 +279,7 @@ function startFixture(...args: string[]): Child {
     // every call after the first, and then reports the child as killed by the
     // first signal even when it exited normally.
     kill: (sig) => void process.kill(child.pid!, sig),
-    exited: within(exited, "the child to exit"),
+    exited: within(exited, patienceMs, "the child to exit"),
     stderr: () => errors,
   };
 }

@@ -5,23 +5,9 @@ import { Chan, type ReceiveChan } from "./chan.ts";
 import { currentTask } from "./runtime.ts";
 import { recv, select, send } from "./select.ts";
 import * as time from "./time.ts";
+import { realTurns } from "./testing.ts";
 
-// Captured before any test installs fake timers, so that "has it settled?"
-// checks can let real event-loop turns pass while virtual time stands still.
-const realSetImmediate = globalThis.setImmediate;
-
-/** Lets pending promise reactions and hand-offs run, without moving virtual time. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Reports whether `promise` has settled, without waiting for it. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
+const { isSettled, settle } = realTurns(3);
 
 type FakeClock = ReturnType<typeof FakeTimers.install>;
 

@@ -4,19 +4,9 @@ import { Chan } from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { currentTask, runtime } from "./runtime.ts";
 import { WaitGroup } from "./wait_group.ts";
+import { realTurns } from "./testing.ts";
 
-/** Lets every pending hand-off run: a few turns of the event loop. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Reports whether `promise` has settled, without waiting for it. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
-  await settle();
-  return settled;
-}
+const { isSettled, settle } = realTurns(3);
 
 describe("WaitGroup.wait", () => {
   it("resolves at once when the counter is already zero", async () => {

@@ -2,15 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, runtime } from "../primitives/mod.ts";
+import { realTurns } from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadListDirectory = () => import("./list_directory.ts");
 
-const realSetImmediate = setImmediate;
-
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 interface Entry {
   readonly name: string;

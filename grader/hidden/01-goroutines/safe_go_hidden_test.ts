@@ -2,15 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Chan, Panic, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
+import { realTurns } from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadSafeGo = () => import("./safe_go.ts");
 
-const realSetImmediate = setImmediate;
-
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 /** Waits a few turns for `done` to close; fails the test instead of hanging if it does not. */
 async function waitDone(done: ReceiveChan<void>): Promise<void> {

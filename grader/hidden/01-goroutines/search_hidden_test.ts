@@ -2,15 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select } from "../primitives/mod.ts";
+import { assertResolved, realTurns, watch } from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadSearch = () => import("./search.ts");
 
-const realSetImmediate = setImmediate;
-
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
+const { settle } = realTurns(5);
 
 interface SearchRecord {
   term: string;
@@ -20,36 +17,6 @@ interface SearchRecord {
 function slowBackend(latencyMs: number) {
   return (_ctx: context.Context, term: string): Promise<SearchRecord> =>
     new Promise((resolve) => setTimeout(() => resolve({ term, hits: latencyMs }), latencyMs));
-}
-
-/** Fails with a message that says whether the call is still pending or failed. */
-function assertResolved(
-  state: { settled: boolean; rejected: boolean; error: unknown },
-  what: string,
-) {
-  assert.ok(state.settled, `${what} has not returned yet`);
-  assert.ok(!state.rejected, `${what} failed: ${state.error}`);
-}
-
-function observe<T>(promise: Promise<T>) {
-  const state = {
-    settled: false,
-    rejected: false,
-    value: undefined as T | undefined,
-    error: undefined as unknown,
-  };
-  promise.then(
-    (value) => {
-      state.settled = true;
-      state.value = value;
-    },
-    (error) => {
-      state.settled = true;
-      state.rejected = true;
-      state.error = error;
-    },
-  );
-  return state;
 }
 
 const background = context.background();
@@ -62,7 +29,7 @@ describe("searchWithTimeout (hidden)", () => {
         const clock = FakeTimers.install();
         try {
           const checkpoint = runtime.checkpoint();
-          const search = observe(
+          const search = watch(
             searchWithTimeout(background, slowBackend(latency), "go", timeout),
           );
           await clock.tickAsync(400);
@@ -92,7 +59,7 @@ describe("searchWithTimeout (hidden)", () => {
       const checkpoint = runtime.checkpoint();
       const lateFailure = (_ctx: context.Context, _term: string): Promise<SearchRecord> =>
         new Promise((_, reject) => setTimeout(() => reject(new Error("shard offline")), 250));
-      const search = observe(searchWithTimeout(background, lateFailure, "go", 100));
+      const search = watch(searchWithTimeout(background, lateFailure, "go", 100));
       await clock.tickAsync(100);
       await settle();
       assert.ok(search.error instanceof SearchCanceledError, `got ${search.error}`);
@@ -115,7 +82,7 @@ describe("searchWithTimeout (hidden)", () => {
         backendSaw = ctx.err();
         throw ctx.err();
       };
-      const search = observe(searchWithTimeout(background, patient, "go", 100));
+      const search = watch(searchWithTimeout(background, patient, "go", 100));
       await clock.tickAsync(100);
       await settle();
       assert.ok(search.error instanceof SearchCanceledError, `got ${search.error}`);
@@ -133,7 +100,7 @@ describe("searchWithTimeout (hidden)", () => {
       const checkpoint = runtime.checkpoint();
       const [parent, cancel] = context.withCancel(background);
       cancel();
-      const search = observe(searchWithTimeout(parent, slowBackend(50), "go", 1000));
+      const search = watch(searchWithTimeout(parent, slowBackend(50), "go", 1000));
       await settle();
       assert.ok(search.error instanceof SearchCanceledError, `got ${search.error}`);
       assert.equal(search.error.cause, context.Canceled);
@@ -148,7 +115,7 @@ describe("searchWithTimeout (hidden)", () => {
     const { searchWithTimeout } = await loadSearch();
     const clock = FakeTimers.install();
     try {
-      const search = observe(searchWithTimeout(background, slowBackend(10), "go", 60_000));
+      const search = watch(searchWithTimeout(background, slowBackend(10), "go", 60_000));
       await clock.tickAsync(10);
       await settle();
       assertResolved(search, "the search");
@@ -185,7 +152,7 @@ describe("searchWithTimeout (hidden)", () => {
         const latency = 10 * i;
         return {
           latency,
-          state: observe(searchWithTimeout(background, slowBackend(latency), `t${i}`, 95)),
+          state: watch(searchWithTimeout(background, slowBackend(latency), `t${i}`, 95)),
         };
       });
       await clock.tickAsync(300);

@@ -2,56 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, go, Panic, runtime } from "../primitives/mod.ts";
+import { assertResolved, delay, realTurns, seededRandom, watch } from "../primitives/testing.ts";
 
 // The student's module is loaded inside each test, after these imports, so
 // code it runs at import time cannot change the helpers the tests rely on.
 const loadTracker = () => import("./tracker.ts");
 
-const realSetImmediate = setImmediate;
-
-async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Fails with a message that says whether the call is still pending or failed. */
-function assertResolved(
-  state: { settled: boolean; rejected: boolean; error: unknown },
-  what: string,
-) {
-  assert.ok(state.settled, `${what} has not returned yet`);
-  assert.ok(!state.rejected, `${what} failed: ${state.error}`);
-}
-
-function observe<T>(promise: Promise<T>) {
-  const state = { settled: false, rejected: false, error: undefined as unknown };
-  promise.then(
-    () => {
-      state.settled = true;
-    },
-    (error) => {
-      state.settled = true;
-      state.rejected = true;
-      state.error = error;
-    },
-  );
-  return state;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { settle } = realTurns(5);
 
 const background = context.background();
 
@@ -70,8 +27,8 @@ describe("Tracker (hidden)", () => {
       for (const data of ["a", "b", "c"]) await tracker.event(background, data);
       const [ctxA, cancelA] = context.withTimeout(background, 5000);
       const [ctxB, cancelB] = context.withTimeout(background, 5000);
-      const first = observe(tracker.shutdown(ctxA));
-      const second = observe(tracker.shutdown(ctxB));
+      const first = watch(tracker.shutdown(ctxA));
+      const second = watch(tracker.shutdown(ctxB));
       await clock.tickAsync(200);
       await settle();
       assert.equal(
@@ -110,7 +67,7 @@ describe("Tracker (hidden)", () => {
       go(() => tracker.run());
       for (let n = 1; n <= 4; n++) await tracker.event(background, n);
       const [ctx, cancel] = context.withTimeout(background, 2500);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(2499);
       await settle();
       assert.equal(stopping.settled, false, "shutdown() returned before its deadline");
@@ -141,13 +98,13 @@ describe("Tracker (hidden)", () => {
       go(() => tracker.run());
       for (const data of ["a", "b", "c"]) await tracker.event(background, data);
       const [short, cancelShort] = context.withTimeout(background, 500);
-      const attempt = observe(tracker.shutdown(short));
+      const attempt = watch(tracker.shutdown(short));
       await clock.tickAsync(500);
       await settle();
       assert.equal(attempt.error, context.DeadlineExceeded);
       cancelShort();
       const [long, cancelLong] = context.withTimeout(background, 10_000);
-      const retry = observe(tracker.shutdown(long));
+      const retry = watch(tracker.shutdown(long));
       await settle();
       assert.equal(retry.error instanceof Panic, false, `the retry panicked: ${retry.error}`);
       await clock.tickAsync(2499);
@@ -172,11 +129,11 @@ describe("Tracker (hidden)", () => {
         seen.push(data);
       }, { capacity: 1 });
       await tracker.event(background, "queued");
-      const waiting = observe(tracker.event(background, "waiting for room"));
+      const waiting = watch(tracker.event(background, "waiting for room"));
       await settle();
       assert.equal(waiting.settled, false, "event() did not wait while the queue was full");
       const [ctx, cancel] = context.withTimeout(background, 1000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await settle();
       assert.equal(waiting.rejected, true, "the waiting event() was not refused by shutdown()");
       assert.ok(
@@ -207,7 +164,7 @@ describe("Tracker (hidden)", () => {
       await tracker.event(background, "slow");
       await settle(); // run() has taken the event: the queue is empty, the handler busy
       const [ctx, cancel] = context.withTimeout(background, 5000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(999);
       await settle();
       assert.equal(stopping.settled, false, "shutdown() returned while an event was being handled");
@@ -226,13 +183,13 @@ describe("Tracker (hidden)", () => {
     const clock = FakeTimers.install();
     try {
       const tracker = new Tracker<string>(() => delay(50));
-      const running = observe(tracker.run());
+      const running = watch(tracker.run());
       await tracker.event(background, "a");
       await tracker.event(background, "b");
       await settle();
       assert.equal(running.settled, false, "run() returned while the queue was open");
       const [ctx, cancel] = context.withTimeout(background, 1000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(100);
       await settle();
       assertResolved(running, "run()");
@@ -253,7 +210,7 @@ describe("Tracker (hidden)", () => {
       });
       await tracker.event(background, "never handled");
       const [ctx, cancel] = context.withTimeout(background, 300);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(300);
       await settle();
       assert.equal(
@@ -277,7 +234,7 @@ describe("Tracker (hidden)", () => {
       go(() => tracker.run());
       await tracker.event(background, "before");
       const [ctx, cancel] = context.withTimeout(background, 1000);
-      const stopping = observe(tracker.shutdown(ctx));
+      const stopping = watch(tracker.shutdown(ctx));
       await settle();
       await clock.tickAsync(1000);
       await settle();
@@ -297,12 +254,12 @@ describe("Tracker (hidden)", () => {
     const { Tracker } = await loadTracker();
     const tracker = new Tracker<number>(() => {});
     for (let n = 1; n <= 10; n++) {
-      const accepted = observe(tracker.event(background, n));
+      const accepted = watch(tracker.event(background, n));
       await settle(1);
       assertResolved(accepted, `event(${n}) with nobody running the tracker`);
     }
     const [ctx, cancel] = context.withCancel(background);
-    const eleventh = observe(tracker.event(ctx, 11));
+    const eleventh = watch(tracker.event(ctx, 11));
     await settle();
     assert.equal(
       eleventh.settled,
@@ -356,7 +313,7 @@ describe("Tracker (hidden)", () => {
           return outcome;
         });
         const [shutdownCtx, cancelShutdown] = context.withTimeout(background, 60_000);
-        const stopping = observe(delay(shutdownAt).then(() => tracker.shutdown(shutdownCtx)));
+        const stopping = watch(delay(shutdownAt).then(() => tracker.shutdown(shutdownCtx)));
 
         await clock.tickAsync(1000);
         await settle();

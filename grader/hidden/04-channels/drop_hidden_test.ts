@@ -1,54 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Panic, runtime } from "../primitives/mod.ts";
+import { realTurns, seededRandom, watch } from "../primitives/testing.ts";
 import type { DropPolicy } from "./drop.ts";
 
-// Captured at load: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-/** Resolves to the promise's value; fails the test if it rejects or is still pending after a few turns. */
-async function promptly<T>(promise: Promise<T>, what: string): Promise<T> {
-  const box = watch(promise);
-  await flush();
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} is still waiting; a dropper must never block its sender`);
-  if (!s.ok) {
-    assert.fail(
-      `${what} rejected with ${s.error instanceof Error ? s.error.message : String(s.error)}`,
-    );
-  }
-  return s.value;
-}
+const { promptly, settle } = realTurns(10);
 
 /**
  * The reference model of a dropping channel: a FIFO buffer of `capacity`
@@ -91,7 +47,7 @@ describe("Dropper (hidden)", () => {
     it(`"${policy}": counts and deliveries match the model exactly over 60 seeded schedules`, async () => {
       const { Dropper } = await import("./drop.ts");
       for (let seed = 1; seed <= 60; seed++) {
-        const random = seeded(seed * (policy === "drop-oldest" ? 7 : 1));
+        const random = seededRandom(seed * (policy === "drop-oldest" ? 7 : 1));
         const cp = runtime.checkpoint();
         const capacity = Math.floor(random() * 5);
         const dropper = new Dropper<number>(capacity, policy);
@@ -111,11 +67,11 @@ describe("Dropper (hidden)", () => {
               if (ok) received.set(id, v);
             });
           }
-          await flush(1);
+          await settle(1);
           assert.equal(dropper.dropped, model.dropped, `seed ${seed}, step ${step}: dropped`);
           assert.equal(dropper.offered, model.offered, `seed ${seed}, step ${step}: offered`);
         }
-        await flush();
+        await settle();
         assert.deepEqual(
           [...received.entries()].sort((a, b) => a[0] - b[0]),
           [...model.delivered.entries()].sort((a, b) => a[0] - b[0]),
@@ -158,7 +114,7 @@ describe("Dropper (hidden)", () => {
       const parkedBefore = runtime.parked().length;
       const offers = Array.from({ length: 1000 }, (_, i) => watch(dropper.offer(i)));
       assert.equal(runtime.parked().length, parkedBefore, `${policy}: an offer parked`);
-      await flush();
+      await settle();
       assert.equal(
         offers.filter((o) => o.state.settled).length,
         1000,
@@ -176,7 +132,7 @@ describe("Dropper (hidden)", () => {
       await promptly(dropper.offer("a"), "offer(a)");
       dropper.close();
       const late = watch(dropper.offer("b"));
-      await flush();
+      await settle();
       assert.ok(late.state.settled && !late.state.ok, `${policy}: offer after close must reject`);
       assert.ok(late.state.error instanceof Panic, `${policy}: expected a Panic`);
       assert.equal((late.state.error as Error).message, "send on closed channel");

@@ -2,83 +2,18 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Chan, context, recv, runtime, select, time } from "../primitives/mod.ts";
+import {
+  assertPending,
+  describeError,
+  errorOf,
+  realTurns,
+  seededRandom,
+  valueOf,
+  watch,
+} from "../primitives/testing.ts";
 import type { Replica } from "./first.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Fails unless the promise is still pending, saying how it settled otherwise. */
-function assertPending(box: { state: Settled<unknown> }, what: string): void {
-  const s = box.state;
-  if (!s.settled) return;
-  if (!s.ok) {
-    assert.fail(
-      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
-    );
-  }
-  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
-}
-
-function valueOf<T>(box: { state: Settled<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Settled<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${JSON.stringify(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(10);
 
 /** Answers `${name}:${query}` after `ms` virtual ms unless cancelled first; logs which. */
 function replica(name: string, ms: number, log: string[]): Replica<string> {
@@ -106,7 +41,7 @@ describe("first() (hidden)", () => {
   it("the fastest replica wins 40 seeded races, at exactly its time, and every loser is cancelled with nothing left behind", async () => {
     const { first } = await import("./first.ts");
     for (let seed = 1; seed <= 40; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -141,7 +76,7 @@ describe("first() (hidden)", () => {
   it("late losers that ignore cancellation never stay parked, whether they answer or fail", async () => {
     const { first } = await import("./first.ts");
     for (let seed = 1; seed <= 20; seed++) {
-      const random = seeded(100 + seed);
+      const random = seededRandom(100 + seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -227,9 +162,9 @@ describe("first() (hidden)", () => {
         return r.value ?? "closed";
       };
       const result = watch(first(context.background(), [viaChannel], "q", 60_000));
-      await flush();
+      await settle();
       await answer.send("ready");
-      await flush();
+      await settle();
       assert.equal(valueOf(result, "first()"), "ready");
       assert.equal(
         clock.countTimers(),
@@ -252,7 +187,7 @@ describe("first() (hidden)", () => {
       return Promise.reject(c.err());
     };
     const result = watch(first(ctx, [counted, counted], "q", 1000));
-    await flush();
+    await settle();
     assert.equal(errorOf(result, "first()"), context.Canceled);
     assert.equal(calls, 0, "no replica may be asked once the caller has given up");
     await runtime.assertNoLeaks(cp);
@@ -268,7 +203,7 @@ describe("first() (hidden)", () => {
       const result = watch(first(ctx, [silent("a", log), replica("b", 800, log)], "q", 1000));
       await advance(clock, 300);
       cancel();
-      await flush();
+      await settle();
       assert.equal(errorOf(result, "first()"), context.Canceled);
       assert.deepEqual([...log].sort(), ["a cancelled", "b cancelled"]);
       await runtime.assertNoLeaks(cp);

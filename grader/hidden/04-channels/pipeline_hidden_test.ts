@@ -1,25 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan, context, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
-
-// Captured at load: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { nextTurn, seededRandom } from "../primitives/testing.ts";
 
 /** Receives one value without ever parking (polls with a select default); `"stuck"` if nothing comes. */
 async function take<T>(
@@ -29,7 +11,7 @@ async function take<T>(
   for (let i = 0; i < turns; i++) {
     const r = await select([recv(ch)], { default: true });
     if (r.index === 0) return r.ok ? [r.value, true] : [undefined, false];
-    await turn();
+    await nextTurn();
   }
   return "stuck";
 }
@@ -67,7 +49,7 @@ describe("pipeline (hidden)", () => {
   it("merge loses, duplicates and reorders nothing within an input, over 150 seeded runs", async () => {
     const { generate, merge, square } = await import("./pipeline.ts");
     for (let seed = 1; seed <= 150; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const ctx = context.background();
       const inputs = Math.floor(random() * 6); // 0..5 inputs
@@ -78,7 +60,7 @@ describe("pipeline (hidden)", () => {
       const merged = merge(ctx, ...streams.map((nums) => square(ctx, generate(ctx, ...nums))));
       const got: number[] = [];
       while (true) {
-        if (random() < 0.3) await turn(); // a consumer that sometimes lags
+        if (random() < 0.3) await nextTurn(); // a consumer that sometimes lags
         const r = await take(merged);
         if (r === "stuck") {
           assert.fail(`seed ${seed}: merged stream stalled after ${got.length} values`);
@@ -139,7 +121,7 @@ describe("pipeline (hidden)", () => {
   it("cancelling a merge mid-stream leaves nothing parked and keeps each input's prefix", async () => {
     const { generate, merge } = await import("./pipeline.ts");
     for (let seed = 1; seed <= 40; seed++) {
-      const random = seeded(500 + seed);
+      const random = seededRandom(500 + seed);
       const cp = runtime.checkpoint();
       const [ctx, cancel] = context.withCancel(context.background());
       const a = range(100, 20);
@@ -177,7 +159,7 @@ describe("pipeline (hidden)", () => {
     const [ctx, cancel] = context.withCancel(context.background());
     const forever = new Chan<number>(0, { name: "input that never closes" });
     const out = square(ctx, forever);
-    await turn();
+    await nextTurn();
     cancel();
     await runtime.assertNoLeaks(cp);
     assert.deepEqual(await drain(out, "square output after cancel"), []);
@@ -190,7 +172,7 @@ describe("pipeline (hidden)", () => {
     const a = new Chan<string>(0, { name: "input a" });
     const b = new Chan<string>(0, { name: "input b" });
     const out = merge(ctx, a, b);
-    await turn();
+    await nextTurn();
     cancel();
     await runtime.assertNoLeaks(cp);
     assert.deepEqual(await drain(out, "merge output after cancel"), []);
@@ -203,7 +185,7 @@ describe("pipeline (hidden)", () => {
     const slow = new Chan<string>(0, { name: "slow" });
     const out = merge(ctx, fast, slow);
     fast.close();
-    for (let i = 0; i < 5; i++) await turn();
+    for (let i = 0; i < 5; i++) await nextTurn();
     assert.equal(await take(out, 3), "stuck", "merge closed while an input was still open");
     const sent = slow.send("late");
     assert.deepEqual(await take(out), ["late", true]);

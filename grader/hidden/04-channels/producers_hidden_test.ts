@@ -1,44 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan, context, go, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
+import { nextTurn, realTurns, seededRandom, withinTurns } from "../primitives/testing.ts";
 import type { Producer } from "./producers.ts";
 
-// Captured at load: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-function turn(): Promise<void> {
-  return new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await turn();
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Resolves like `promise`, or fails the test if it is still pending after `turns` turns. */
-async function within<T>(promise: Promise<T>, what: string, turns = 500): Promise<T> {
-  let pending = true;
-  const timeout = (async () => {
-    for (let i = 0; i < turns && pending; i++) await turn();
-    if (pending) assert.fail(`${what} did not settle`);
-  })();
-  try {
-    return await Promise.race([promise, timeout as Promise<never>]);
-  } finally {
-    pending = false;
-  }
-}
+const { settle } = realTurns(10);
 
 /** Receives until the channel closes, polling without ever parking; fails if it stalls. */
 async function drain<T>(ch: ReceiveChan<T>, what: string): Promise<T[]> {
@@ -48,7 +14,7 @@ async function drain<T>(ch: ReceiveChan<T>, what: string): Promise<T[]> {
     const r = await select([recv(ch)], { default: true });
     if (r.index === -1) {
       idle++;
-      await turn();
+      await nextTurn();
       continue;
     }
     if (!r.ok) return got;
@@ -60,7 +26,7 @@ async function drain<T>(ch: ReceiveChan<T>, what: string): Promise<T[]> {
 
 /** Waits a few real turns, `n` of them, like a producer doing some I/O. */
 async function work(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await turn();
+  for (let i = 0; i < n; i++) await nextTurn();
 }
 
 const byNumber = (a: number, b: number) => a - b;
@@ -69,7 +35,7 @@ describe("produce() and consume() (hidden)", () => {
   it("closes exactly once, after the last producer, with every value delivered once, over 50 seeded runs", async () => {
     const { consume, produce } = await import("./producers.ts");
     for (let seed = 1; seed <= 50; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const producerCount = Math.floor(random() * 9);
       const expected: number[] = [];
@@ -88,9 +54,9 @@ describe("produce() and consume() (hidden)", () => {
       const { values, errors } = produce(context.background(), producers);
       const got: number[] = [];
       const receivers = 1 + Math.floor(random() * 4);
-      const handled = await within(
+      const handled = await withinTurns(
         consume(values, receivers, async (v) => {
-          if (random() < 0.3) await turn();
+          if (random() < 0.3) await nextTurn();
           got.push(v);
         }),
         `seed ${seed}: consume()`,
@@ -105,7 +71,7 @@ describe("produce() and consume() (hidden)", () => {
   it("after the consumer cancels, emit resolves to false, producers end, both channels close, nothing stays parked", async () => {
     const { produce } = await import("./producers.ts");
     for (let seed = 1; seed <= 20; seed++) {
-      const random = seeded(300 + seed);
+      const random = seededRandom(300 + seed);
       const cp = runtime.checkpoint();
       const [ctx, cancel] = context.withCancel(context.background());
       const startedAfterCancel: boolean[] = [];
@@ -125,7 +91,7 @@ describe("produce() and consume() (hidden)", () => {
       const { values, errors } = produce(ctx, [endless, endless, endless]);
       const wanted = Math.floor(random() * 8);
       for (let i = 0; i < wanted; i++) {
-        const [, ok] = await within(values.recv(), `seed ${seed}: value ${i}`);
+        const [, ok] = await withinTurns(values.recv(), `seed ${seed}: value ${i}`);
         assert.equal(ok, true);
       }
       cancelled = true;
@@ -157,8 +123,8 @@ describe("produce() and consume() (hidden)", () => {
     const { values } = produce(ctx, [eager, eager]);
     // A receiver is already waiting: emit must still say no.
     const first = values.recv();
-    await flush();
-    assert.deepEqual(await within(first, "recv on values"), [undefined, false]);
+    await settle();
+    assert.deepEqual(await withinTurns(first, "recv on values"), [undefined, false]);
     assert.deepEqual(answers, [false, false, false, false, false, false]);
     await runtime.assertNoLeaks(cp);
   });
@@ -199,10 +165,10 @@ describe("produce() and consume() (hidden)", () => {
         for await (const v of values) got.push(v);
         closed = true;
       });
-      await flush();
+      await settle();
       assert.equal(closed, false, "values closed while a producer was still running");
       gate.close();
-      await flush(20);
+      await settle(20);
       assert.ok(closed, "values must close after the last producer returns");
       assert.deepEqual(got.sort(), ["quick", "quick", "slow 1", "slow 2"]);
     }
@@ -230,7 +196,7 @@ describe("produce() and consume() (hidden)", () => {
     const handledAfter: number[] = [];
     let failed = false;
     await assert.rejects(
-      within(
+      withinTurns(
         consume(values, 2, (v) => {
           if (failed) handledAfter.push(v);
           if (v === 3) {
@@ -260,7 +226,7 @@ describe("produce() and consume() (hidden)", () => {
     let active = 0;
     let peak = 0;
     const seen: number[] = [];
-    const handled = await within(
+    const handled = await withinTurns(
       consume(ch, 4, async (v) => {
         active++;
         peak = Math.max(peak, active);

@@ -2,76 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, go, type ReceiveChan, recv, runtime, select, time } from "../primitives/mod.ts";
+import { assertPending, realTurns, seededRandom, valueOf, watch } from "../primitives/testing.ts";
 import type { Service } from "./signalling.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Fails unless the promise is still pending, saying how it settled otherwise. */
-function assertPending(box: { state: Settled<unknown> }, what: string): void {
-  const s = box.state;
-  if (!s.settled) return;
-  if (!s.ok) {
-    assert.fail(
-      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
-    );
-  }
-  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
-}
-
-function valueOf<T>(box: { state: Settled<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
-  return s.value;
-}
+const { advance, settle } = realTurns(10);
 
 /** A service that runs until stopped, then takes `shutdownMs` to stop; logs both moments. */
 function server(name: string, shutdownMs: number, log: string[]): Service {
@@ -87,7 +21,7 @@ describe("Gate (hidden)", () => {
   it("releases every waiter exactly once, none before open(), over 30 seeded schedules", async () => {
     const { Gate } = await import("./signalling.ts");
     for (let seed = 1; seed <= 30; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const gate = new Gate(`start ${seed}`);
       const ctx = context.background();
@@ -102,14 +36,14 @@ describe("Gate (hidden)", () => {
           viaDone.push(`${String(value)} ${ok}`);
         });
       }
-      for (let i = Math.floor(random() * 5); i > 0; i--) await flush(1);
+      for (let i = Math.floor(random() * 5); i > 0; i--) await settle(1);
       early.forEach((w, i) => assertPending(w, `seed ${seed}: waiter ${i} before open()`));
       assert.equal(viaDone.length, 0, `seed ${seed}: done() delivered before open()`);
       assert.equal(gate.isOpen, false);
       assert.equal(gate.open(), true);
       assert.equal(gate.open(), false);
       const late = Array.from({ length: 3 }, () => watch(gate.wait(ctx)));
-      await flush();
+      await settle();
       for (const [i, w] of [...early, ...late].entries()) {
         assert.equal(valueOf(w, `seed ${seed}: waiter ${i}`), true);
       }
@@ -129,13 +63,13 @@ describe("Gate (hidden)", () => {
     const [ctx, cancel] = context.withCancel(context.background());
     const leaving = Array.from({ length: 5 }, () => watch(gate.wait(ctx)));
     const staying = Array.from({ length: 5 }, () => watch(gate.wait(context.background())));
-    await flush();
+    await settle();
     cancel();
-    await flush();
+    await settle();
     for (const w of leaving) assert.equal(valueOf(w, "cancelled waiter"), false);
     for (const w of staying) assertPending(w, "a waiter whose context was not cancelled");
     gate.open();
-    await flush();
+    await settle();
     for (const w of staying) assert.equal(valueOf(w, "waiter"), true);
     await runtime.assertNoLeaks(cp);
   });
@@ -164,7 +98,7 @@ describe("Gate (hidden)", () => {
         }
       });
     }
-    await flush();
+    await settle();
     assert.equal(results.length, 20);
     const thrown = results.filter((r) => typeof r !== "boolean");
     assert.deepEqual(thrown, [], "open() threw");
@@ -268,7 +202,7 @@ describe("supervise() (hidden)", () => {
       return stop.recv().then(([value, ok]) => void closedSeen.push(`${String(value)} ${ok}`));
     };
     const result = watch(supervise([listener, listener, listener, () => Promise.resolve()]));
-    await flush();
+    await settle();
     assert.equal(valueOf(result, "supervise()"), null);
     assert.equal(seen.size, 1, "the services were given different stop channels");
     assert.deepEqual(closedSeen, ["undefined false", "undefined false", "undefined false"]);
@@ -278,7 +212,7 @@ describe("supervise() (hidden)", () => {
   it("supervising no services resolves to null at once", async () => {
     const { supervise } = await import("./signalling.ts");
     const result = watch(supervise([]));
-    await flush();
+    await settle();
     assert.equal(valueOf(result, "supervise()"), null);
   });
 });

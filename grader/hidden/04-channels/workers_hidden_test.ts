@@ -2,82 +2,17 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import {
+  assertPending,
+  describeError,
+  errorOf,
+  realTurns,
+  seededRandom,
+  valueOf,
+  watch,
+} from "../primitives/testing.ts";
 
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 10): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/**
- * Advances virtual time by `ms`, one millisecond at a time, with a few real
- * turns in between: the primitives sometimes resume a task on a real
- * macrotask, and a single big tick would run ahead of it.
- */
-async function advance(clock: ReturnType<typeof FakeTimers.install>, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-/** A small seeded generator (mulberry32), so a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Settled<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Settled<T> } {
-  const box: { state: Settled<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** Fails unless the promise is still pending, saying how it settled otherwise. */
-function assertPending(box: { state: Settled<unknown> }, what: string): void {
-  const s = box.state;
-  if (!s.settled) return;
-  if (!s.ok) {
-    assert.fail(
-      `${what}: expected it to be still pending, but it rejected with ${describeError(s.error)}`,
-    );
-  }
-  assert.fail(`${what}: expected it to be still pending, but it resolved to ${String(s.value)}`);
-}
-
-function valueOf<T>(box: { state: Settled<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeError(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Settled<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(10);
 
 /** Records every call of the work function: how many run at once, which started, which ended. */
 function recorder() {
@@ -108,7 +43,7 @@ describe("processAll() (hidden)", () => {
   it("results line up with jobs and concurrency peaks at exactly min(W, N) over 30 seeded schedules", async () => {
     const { processAll } = await import("./workers.ts");
     for (let seed = 1; seed <= 30; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -171,7 +106,7 @@ describe("processAll() (hidden)", () => {
   it("starts no job once the caller cancels, rejects with context.Canceled, and settles after every running job returned", async () => {
     const { processAll } = await import("./workers.ts");
     for (let seed = 1; seed <= 25; seed++) {
-      const random = seeded(900 + seed);
+      const random = seededRandom(900 + seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -192,7 +127,7 @@ describe("processAll() (hidden)", () => {
         await advance(clock, 1 + Math.floor(random() * 60));
         cancelled = true;
         cancel();
-        await flush();
+        await settle();
         if (rec.active > 0) {
           assertPending(result, `seed ${seed}: processAll() while jobs are still running`);
         }
@@ -210,7 +145,7 @@ describe("processAll() (hidden)", () => {
   it("cancelling from inside a job as it starts lets no other job start afterwards", async () => {
     const { processAll } = await import("./workers.ts");
     for (let seed = 1; seed <= 30; seed++) {
-      const random = seeded(1700 + seed);
+      const random = seededRandom(1700 + seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -255,7 +190,7 @@ describe("processAll() (hidden)", () => {
       calls++;
       return Promise.resolve(n);
     }));
-    await flush();
+    await settle();
     assert.equal(errorOf(result, "processAll()"), context.Canceled);
     assert.equal(calls, 0, "no job may start under a cancelled context");
     await runtime.assertNoLeaks(cp);
@@ -264,7 +199,7 @@ describe("processAll() (hidden)", () => {
   it("after a failure no new job starts, the running ones see their context cancelled, and it settles after they return", async () => {
     const { processAll } = await import("./workers.ts");
     for (let seed = 1; seed <= 15; seed++) {
-      const random = seeded(1300 + seed);
+      const random = seededRandom(1300 + seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();
       try {
@@ -372,7 +307,7 @@ describe("processAll() (hidden)", () => {
     const result = watch(
       processAll(context.background(), [], 4, (_ctx, n: number) => Promise.resolve(n)),
     );
-    await flush();
+    await settle();
     assert.deepEqual(valueOf(result, "processAll()"), []);
     await runtime.assertNoLeaks(cp);
   });
@@ -388,7 +323,7 @@ describe("processAll() (hidden)", () => {
         return Promise.resolve(job.toUpperCase());
       }),
     );
-    await flush();
+    await settle();
     assert.deepEqual(valueOf(result, "processAll()"), ["A", "B", "C"]);
     assert.deepEqual(seen.sort(), ["a@req-42", "b@req-42", "c@req-42"]);
   });

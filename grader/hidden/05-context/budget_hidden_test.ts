@@ -2,60 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Chan, context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import type { Backend } from "./fan_out.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadBudget = () => import("./budget.ts");
 
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Advances virtual time one millisecond at a time, with real turns in between. */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeValue(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeValue(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${describeValue(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(5);
 
 /** A context from outside the primitives whose deadline is fixed and which never ends by itself. */
 function frozenDeadline(at: number): context.Context {
@@ -323,7 +276,7 @@ describe("budget (hidden)", () => {
       ));
       await advance(clock, 120);
       cancel();
-      await flush(10);
+      await settle(10);
       assert.equal(errorOf(call, "primaryOrFallback"), context.Canceled);
       await advance(clock, 20);
       assert.equal(fallbackSeen.calls, 0);

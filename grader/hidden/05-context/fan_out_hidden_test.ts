@@ -2,72 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { errorOf, realTurns, seededRandom, valueOf, watch } from "../primitives/testing.ts";
 import type { Backend } from "./fan_out.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadFanOut = () => import("./fan_out.ts");
 
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Advances virtual time one millisecond at a time, with real turns in between. */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-/** A small seeded generator (mulberry32), so that a failing schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeValue(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeValue(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${describeValue(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(5);
 
 /** What one test backend went through. */
 interface Trail {
@@ -126,7 +67,7 @@ describe("fanOut (hidden)", () => {
   it("over 40 seeds of backend timings, fanOut reports exactly the first failure or the deadline, and cancels every backend still running at that moment", async () => {
     const { fanOut } = await loadFanOut();
     for (let seed = 1; seed <= 40; seed++) {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const count = 2 + Math.floor(random() * 5);
       // Distinct times, so that no two events share a millisecond.
       const pool = Array.from({ length: 190 }, (_, i) => 10 + i);
@@ -288,7 +229,7 @@ describe("fanOut (hidden)", () => {
       const call = watch(fanOut(parent, { a: backend(400, "a", { echo: "own" }) }, "q", 1000));
       await advance(clock, 10);
       cancel(new Error("client closed the connection"));
-      await flush(10);
+      await settle(10);
       assert.equal(errorOf(call, "fanOut"), context.Canceled);
     } finally {
       clock.uninstall();
@@ -353,7 +294,7 @@ describe("fanOut (hidden)", () => {
     const clock = FakeTimers.install();
     try {
       const call = watch(fanOut(context.background(), {}, "q", 1000));
-      await flush(10);
+      await settle(10);
       assert.deepEqual(valueOf(call, "fanOut"), {});
       assert.equal(clock.countTimers(), 0);
     } finally {

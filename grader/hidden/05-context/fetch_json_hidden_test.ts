@@ -5,25 +5,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan, context, recv, runtime, select, serve } from "../primitives/mod.ts";
+import { describeValue, within } from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadFetchJson = () => import("./fetch_json.ts");
 const loadTrace = () => import("./trace.ts");
 
 const LIMIT_MS = 5000;
-
-/** Resolves like `promise`, or rejects saying `what` did not happen within `ms` of real time. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Receives one value from `ch` within the limit. */
 async function next<T>(ch: Chan<T>, what: string): Promise<T> {
@@ -45,10 +33,6 @@ async function settle<T>(
     LIMIT_MS,
     what,
   );
-}
-
-function describeValue(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
 }
 
 async function expectRejection(promise: Promise<unknown>, what: string): Promise<unknown> {

@@ -2,59 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
+import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadRetry = () => import("./retry.ts");
 
-type Clock = ReturnType<typeof FakeTimers.install>;
-
-// Captured before any test installs fake timers: one real turn of the event loop.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
-
-async function flush(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => realSetImmediate(resolve));
-}
-
-/** Advances virtual time one millisecond at a time, with real turns in between. */
-async function advance(clock: Clock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    await clock.tickAsync(1);
-    await flush(2);
-  }
-  await flush();
-}
-
-type Outcome<T> =
-  | { settled: false }
-  | { settled: true; ok: true; value: T }
-  | { settled: true; ok: false; error: unknown };
-
-function watch<T>(promise: Promise<T>): { state: Outcome<T> } {
-  const box: { state: Outcome<T> } = { state: { settled: false } };
-  promise.then(
-    (value) => (box.state = { settled: true, ok: true, value }),
-    (error) => (box.state = { settled: true, ok: false, error }),
-  );
-  return box;
-}
-
-function describeValue(value: unknown): string {
-  return value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value);
-}
-
-function valueOf<T>(box: { state: Outcome<T> }, what: string): T {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (!s.ok) assert.fail(`${what} rejected with ${describeValue(s.error)}`);
-  return s.value;
-}
-
-function errorOf(box: { state: Outcome<unknown> }, what: string): unknown {
-  const s = box.state;
-  if (!s.settled) assert.fail(`${what} has not settled yet`);
-  if (s.ok) assert.fail(`${what} resolved to ${describeValue(s.value)} instead of rejecting`);
-  return s.error;
-}
+const { advance, settle } = realTurns(5);
 
 /**
  * An operation whose every attempt takes `workMs` of virtual time and then
@@ -117,11 +70,11 @@ describe("retry (hidden)", () => {
         await advance(clock, cancelAt);
         assert.equal(call.state.settled, false, `cancel at ${cancelAt}: retry ended early`);
         cancel();
-        await flush(10);
+        await settle(10);
         assert.equal(errorOf(call, `retry cancelled at ${cancelAt} ms`), context.Canceled);
         assert.equal(clock.countTimers(), 0, `cancel at ${cancelAt}: a timer is still armed`);
         await clock.tickAsync(10_000);
-        await flush();
+        await settle();
         const expected = schedule.filter((t) => t <= cancelAt);
         assert.deepEqual(startedAt, expected, `cancel at ${cancelAt}: attempts started at`);
         const leaks = await runtime.leaks(cp);
@@ -147,7 +100,7 @@ describe("retry (hidden)", () => {
       assert.equal(errorOf(call, "retry at its deadline"), context.DeadlineExceeded);
       assert.equal(clock.countTimers(), 0, "the 4-second backoff's timer is still armed");
       await clock.tickAsync(10_000);
-      await flush();
+      await settle();
       assert.deepEqual(startedAt, [0, 1000, 3000]);
       cancel();
     } finally {
@@ -169,7 +122,7 @@ describe("retry (hidden)", () => {
       await advance(clock, 250); // attempts at 0 and 110; the third, at 220, is cut short
       assert.equal(errorOf(call, "retry"), context.DeadlineExceeded);
       await clock.tickAsync(1000);
-      await flush();
+      await settle();
       assert.deepEqual(startedAt, [0, 110, 220]);
       cancel();
     } finally {
@@ -356,11 +309,11 @@ describe("retry (hidden)", () => {
       await advance(clock, 250);
       const before = starts.map((s) => s.length);
       cancel();
-      await flush(10);
+      await settle(10);
       calls.forEach((call, i) => assert.equal(errorOf(call, `retry ${i}`), context.Canceled));
       assert.equal(clock.countTimers(), 0, "timers are still armed after the cancel");
       await clock.tickAsync(5000);
-      await flush();
+      await settle();
       assert.deepEqual(starts.map((s) => s.length), before, "attempts started after the cancel");
       await runtime.assertNoLeaks(cp);
     } finally {
