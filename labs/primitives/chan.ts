@@ -215,7 +215,15 @@ class WaiterQueue {
   }
   shift(): Waiter | null {
     const w = this.head;
-    if (w !== null) this.remove(w);
+    if (w === null) return null;
+    const next = w.next;
+    this.head = next;
+    if (next !== null) {
+      next.prev = null;
+      w.next = null;
+    } else {
+      this.tail = null;
+    }
     return w;
   }
   remove(w: Waiter): void {
