@@ -31,6 +31,17 @@ function sourceFilesOf(dir: string): string[] {
     .sort();
 }
 
+/**
+ * The grader's own files (not recursive): grader/hidden/ holds the labs' hidden
+ * tests, which import the student's files and only run inside a sandbox copy.
+ */
+function graderFiles(include: (name: string) => boolean): string[] {
+  return [...Deno.readDirSync(`${root}grader`)]
+    .filter((entry) => entry.isFile && include(entry.name))
+    .map((entry) => `grader/${entry.name}`)
+    .sort();
+}
+
 async function succeeds(argv: string[]): Promise<boolean> {
   try {
     const { success } = await new Deno.Command(argv[0], {
@@ -71,14 +82,24 @@ const steps: Step[] = [
         "check",
         "labs",
         "tools",
-        ...(existsSync(`${root}site`) ? ["site"] : []),
+        "site",
+        ...graderFiles((name) => name.endsWith(".ts")),
       ]),
   },
   {
     name: "unit",
     title: "unit and integration tests on Deno (deno test)",
     command: () =>
-      Promise.resolve([deno, "test", "--allow-all", "--quiet", "labs/primitives", "tools"]),
+      Promise.resolve([
+        deno,
+        "test",
+        "--allow-all",
+        "--quiet",
+        "labs/primitives",
+        "tools",
+        "site",
+        ...graderFiles((name) => name.endsWith(".ts")),
+      ]),
   },
   {
     name: "docs",

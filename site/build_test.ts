@@ -1,0 +1,407 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BUILD_MARKER, BuildError, buildSite, confinedFileSystem, siteCommand } from "./build.ts";
+import { checkBuiltSite, listFiles } from "./check_output.ts";
+import { loadSite, ResultsError, SiteLoadError } from "./load.ts";
+import { CLASS_PATH, labPath, notePath, studentPath } from "./paths.ts";
+import {
+  BROKEN_RESULTS,
+  DENO_ONLY,
+  FIXTURE_RESULTS,
+  hostileResults,
+  REPO_ROOT,
+  tempFolder,
+  TRAVERSAL_NAME,
+} from "./test_support.ts";
+
+/** Runs `siteCommand` with the console captured. */
+async function runCommand(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
+  try {
+    const code = await siteCommand(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
+  let base: string;
+  let out: string;
+  let files: string[];
+  let progress: string[];
+  let cleanupResults: () => Promise<void>;
+  let cleanupBase: () => Promise<void>;
+  let slugs: Map<string, string>;
+
+  before(async () => {
+    const results = await hostileResults();
+    cleanupResults = results.cleanup;
+    const temp = await tempFolder();
+    base = temp.dir;
+    cleanupBase = temp.cleanup;
+    out = join(base, "out");
+    progress = [];
+    ({ files } = await buildSite({
+      root: REPO_ROOT,
+      out,
+      results: results.dir,
+      onProgress: (line) => progress.push(line),
+    }));
+    const site = await loadSite({ root: REPO_ROOT, results: results.dir });
+    slugs = new Map(site.results!.students.map((student) => [student.name, student.slug]));
+  });
+  after(async () => {
+    await cleanupResults();
+    await cleanupBase();
+  });
+
+  it("writes exactly the course map, stylesheet, chapters, labs, overview and student pages", async () => {
+    const chapters = (await readdir(join(REPO_ROOT, "notes"))).filter((name) =>
+      name.endsWith(".md")
+    );
+    const course = JSON.parse(await readFile(join(REPO_ROOT, "labs", "course.json"), "utf8"));
+    const expected = [
+      "index.html",
+      "style.css",
+      ...chapters.map((name) => notePath(name.replace(/\.md$/, ""))),
+      ...course.labs.map((lab: { slug: string }) => labPath(lab.slug)),
+      CLASS_PATH,
+      ...[...slugs.values()].map(studentPath),
+    ].sort();
+    assert.deepEqual(files, expected);
+    assert.deepEqual(await listFiles(out), [BUILD_MARKER, ...expected].sort());
+  });
+
+  it("writes nothing outside the output folder, even for a student named with ../ steps", async () => {
+    assert.deepEqual(await readdir(base), ["out"]);
+    assert.equal(slugs.get(TRAVERSAL_NAME), "evil-escaped");
+    const page = await readFile(join(out, studentPath("evil-escaped")), "utf8");
+    assert.ok(page.includes("<h1>evil\\..\\..\\escaped</h1>"));
+  });
+
+  it("leaves no broken relative link, no missing #fragment and no <script> in any page", async () => {
+    assert.deepEqual(await checkBuiltSite(out), []);
+  });
+
+  it("gives every page the viewport, colour-scheme and no-script policy tags and the shared stylesheet", async () => {
+    for (const file of files.filter((name) => name.endsWith(".html"))) {
+      const html = await readFile(join(out, file), "utf8");
+      assert.match(html, /^<!DOCTYPE html><html lang="en">/, file);
+      assert.ok(
+        html.includes('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        file,
+      );
+      assert.ok(html.includes('<meta name="color-scheme" content="light dark">'), file);
+      assert.match(
+        html,
+        /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;/,
+        file,
+      );
+      assert.match(html, /<link rel="stylesheet" href="(\.\.\/)*style\.css">/, file);
+      assert.doesNotMatch(html, /<script/i, file);
+    }
+    const css = await readFile(join(out, "style.css"), "utf8");
+    assert.match(css, /@media \(prefers-color-scheme: dark\)/);
+    assert.match(css, /color-scheme: light dark/);
+  });
+
+  it("writes hostile names and outputs as escaped text in the files", async () => {
+    const overview = await readFile(join(out, CLASS_PATH), "utf8");
+    assert.ok(overview.includes("&lt;img src=x onerror=alert(1)&gt;"));
+    assert.doesNotMatch(overview, /<img|<[^>]*\son[a-z]+=/i);
+    const student = await readFile(
+      join(out, studentPath(slugs.get("<img src=x onerror=alert(1)>")!)),
+      "utf8",
+    );
+    assert.ok(student.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert.doesNotMatch(student, /<script|<iframe|<img/i);
+  });
+
+  it("skips a symbolic link posing as a student folder", async () => {
+    for (const file of files) {
+      assert.ok(!(await readFile(join(out, file), "utf8")).includes("SECRET-OUTSIDE"), file);
+    }
+  });
+
+  it("reports its progress line by line", () => {
+    assert.ok(progress.some((line) => line.startsWith("course: ")));
+    assert.ok(progress.some((line) => line === "rendered notes/04-channels.md"));
+    assert.ok(progress.some((line) => /^results: 5 student\(s\) from /.test(line)));
+    // The grader's .grader folder is not a student and is not worth a warning.
+    assert.deepEqual(progress.filter((line) => line.startsWith("warning:")), []);
+    assert.ok(progress.some((line) => /^checking links of \d+ pages$/.test(line)));
+  });
+});
+
+describe("buildSite's output folder", { skip: DENO_ONLY }, () => {
+  it("empties an earlier build first, so pages of students no longer in the results go away", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await buildSite({ root: REPO_ROOT, out: dir, results: FIXTURE_RESULTS });
+      await writeFile(join(dir, "results", "students", "former-student.html"), "old");
+      await buildSite({ root: REPO_ROOT, out: dir });
+      const files = await listFiles(dir);
+      assert.ok(!files.some((file) => file.startsWith("results/")), files.join(", "));
+      assert.ok(files.includes("index.html"));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("refuses to write into a folder with other content, and leaves it untouched", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await writeFile(join(dir, "precious.txt"), "keep me");
+      await assert.rejects(
+        buildSite({ root: REPO_ROOT, out: dir }),
+        (error: unknown) =>
+          error instanceof BuildError &&
+          /is not empty and was not written by `deno task site`/.test(error.message),
+      );
+      assert.deepEqual(await readdir(dir), ["precious.txt"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("writes through a file system that refuses paths outside the output folder", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const fs = confinedFileSystem(join(dir, "out"));
+      await mkdir(join(dir, "out"));
+      await fs.writeFile(join(dir, "out", "ok.html"), "fine");
+      for (
+        const path of [
+          join(dir, "out", "..", "escape.html"),
+          join(dir, "sibling.html"),
+          "/tmp/x.html",
+        ]
+      ) {
+        await assert.rejects(fs.writeFile(path, "no"), /is outside the output folder/, path);
+      }
+      await assert.rejects(
+        fs.mkdir(join(dir, "elsewhere"), { recursive: true }),
+        /outside the output folder/,
+      );
+      assert.deepEqual((await readdir(dir)).sort(), ["out"]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("buildSite's errors", { skip: DENO_ONLY }, () => {
+  it("says a missing results folder does not exist and how to get one", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await assert.rejects(
+        buildSite({
+          root: REPO_ROOT,
+          out: join(dir, "out"),
+          results: join(dir, "no-such-results"),
+        }),
+        (error: unknown) =>
+          error instanceof SiteLoadError &&
+          error.message.includes(`results folder ${join(dir, "no-such-results")} does not exist`) &&
+          error.message.includes("deno task grade"),
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("says a results folder without any results.json holds no results, and what it expected", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await mkdir(join(dir, "results", "ada"), { recursive: true });
+      await writeFile(join(dir, "results", "grades.csv"), "name,score\n");
+      await assert.rejects(
+        buildSite({ root: REPO_ROOT, out: join(dir, "out"), results: join(dir, "results") }),
+        /results folder .*results holds no results: expected .*<student>\/results.json/,
+      );
+      await writeFile(join(dir, "file-not-folder"), "");
+      await assert.rejects(
+        buildSite({
+          root: REPO_ROOT,
+          out: join(dir, "out"),
+          results: join(dir, "file-not-folder"),
+        }),
+        /is not a folder/,
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("names the malformed results file and each of its problems", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await assert.rejects(
+        buildSite({ root: REPO_ROOT, out: join(dir, "out"), results: BROKEN_RESULTS }),
+        (error: unknown) => {
+          assert.ok(error instanceof ResultsError);
+          assert.ok(
+            error.message.startsWith(
+              `${join(BROKEN_RESULTS, "mallory", "results.json")} is not a grader results file`,
+            ),
+          );
+          assert.deepEqual(error.problems, [
+            'tests[0] ("04-channels: first > x"): score must be a number',
+            'tests[0] ("04-channels: first > x"): status must be "passed" or "failed"',
+          ]);
+          return true;
+        },
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("rejects a malformed summary.json beside good student results", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const results = join(dir, "results");
+      await mkdir(join(results, "ada"), { recursive: true });
+      await writeFile(join(results, "ada", "results.json"), '{"tests":[]}');
+      await writeFile(join(results, "summary.json"), "{ truncated");
+      await assert.rejects(
+        buildSite({ root: REPO_ROOT, out: join(dir, "out"), results }),
+        /summary.json is not a grader results file:\n {2}- it is not valid JSON/,
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("reads a folder holding results.json itself as one submission named after the folder", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const single = join(dir, "Ada Lovelace");
+      await mkdir(single);
+      await writeFile(
+        join(single, "results.json"),
+        await readFile(join(FIXTURE_RESULTS, "ada-lovelace", "results.json")),
+      );
+      const { files } = await buildSite({
+        root: REPO_ROOT,
+        out: join(dir, "out"),
+        results: single,
+      });
+      assert.ok(files.includes(studentPath("ada-lovelace")), files.join(", "));
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("buildSite's warnings", { skip: DENO_ONLY }, () => {
+  it("builds, but says so on the console and the overview, when students lack a results.json", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const results = join(dir, "results");
+      await mkdir(join(results, "ada"), { recursive: true });
+      await mkdir(join(results, "still-grading"));
+      await writeFile(join(results, "ada", "results.json"), '{"tests":[]}');
+      await writeFile(
+        join(results, "summary.json"),
+        JSON.stringify({ students: [{ student: "ada" }, { student: "zoe" }] }),
+      );
+      const progress: string[] = [];
+      const out = join(dir, "out");
+      await buildSite({ root: REPO_ROOT, out, results, onProgress: (line) => progress.push(line) });
+      const warnings = [
+        `skipped ${join(results, "still-grading")}: it has no results.json`,
+        "summary.json lists 1 student(s) without a results.json: zoe",
+      ];
+      assert.deepEqual(
+        progress.filter((line) => line.startsWith("warning: ")),
+        warnings.map((w) => `warning: ${w}`),
+      );
+      const overview = await readFile(join(out, CLASS_PATH), "utf8");
+      for (const warning of warnings) assert.ok(overview.includes(`<li>${warning}</li>`), warning);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("deno task site (siteCommand)", { skip: DENO_ONLY }, () => {
+  it("builds, printing progress and where the site is", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const out = join(dir, "public");
+      const run = await runCommand(["--out", out, "--results", FIXTURE_RESULTS]);
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /^site: course: /m);
+      assert.match(run.out, /^site: results: 3 student\(s\)/m);
+      assert.match(
+        run.out,
+        new RegExp(`^site: built \\d+ pages into ${out}/ in [\\d.]+ s\\.`, "m"),
+      );
+      assert.ok((await listFiles(out)).includes(CLASS_PATH));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("exits 1 with a one-line reason for a missing results folder", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const run = await runCommand([
+        `--out=${join(dir, "out")}`,
+        "--results",
+        join(dir, "missing"),
+      ]);
+      assert.equal(run.code, 1);
+      assert.match(run.err, /^site: error: results folder .*missing does not exist/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("exits 2 with the usage for bad arguments, and 0 for --help", async () => {
+    for (const args of [["--bogus"], ["--out"], ["--results", "r", "--no-results"]]) {
+      const run = await runCommand(args);
+      assert.equal(run.code, 2, args.join(" "));
+      assert.match(run.err, /Usage: deno task site/);
+    }
+    const help = await runCommand(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^Usage: deno task site/);
+  });
+});
+
+describe("checkBuiltSite", () => {
+  it("reports broken links, missing fragments, links out of the site, absolute links and scripts", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await mkdir(join(dir, "notes"));
+      await writeFile(
+        join(dir, "index.html"),
+        '<!DOCTYPE html><h1 id="top">x</h1><a href="notes/a.html#there">a</a><a href="#top">t</a>',
+      );
+      await writeFile(
+        join(dir, "notes", "a.html"),
+        '<!DOCTYPE html><p id="there"></p><a href="../missing.html">m</a><a href="../index.html#nowhere">n</a>' +
+          '<a href="../../outside.html">o</a><a href="/index.html">abs</a><a href="https://go.dev">web</a><script>1</script>',
+      );
+      assert.deepEqual(await checkBuiltSite(dir), [
+        "notes/a.html: contains a <script> element",
+        'notes/a.html: link "../missing.html" leads to missing.html, which does not exist',
+        'notes/a.html: link "../index.html#nowhere" names #nowhere, which index.html does not have',
+        'notes/a.html: link "../../outside.html" leads outside the site',
+        'notes/a.html: link "/index.html" is not relative to the page',
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
