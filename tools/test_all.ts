@@ -84,6 +84,7 @@ const steps: Step[] = [
         "tools",
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
+        "grader/testdata",
       ]),
   },
   {
@@ -99,6 +100,7 @@ const steps: Step[] = [
         "tools",
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
+        "grader/testdata",
       ]),
   },
   {

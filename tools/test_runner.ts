@@ -48,6 +48,23 @@ export interface TestRunOptions {
   typeCheck?: boolean;
   /** Permission flags for the tested code (see `permissionFlags` in course.ts). */
   permissions: string[];
+  /**
+   * Further `deno test` flags, placed before the permissions: a heap limit such as
+   * `--v8-flags=--max-old-space-size=512`, say.
+   */
+  flags?: string[];
+  /**
+   * Most bytes the run may print, stdout and stderr together. Past it the runner
+   * stops reading and kills the process, so a print loop can neither fill memory
+   * nor stall the run; the JUnit report is then never written. No cap by default.
+   */
+  maxOutputBytes?: number;
+  /**
+   * Runs `deno test` in a process group of its own and kills the whole group when
+   * stopping it, so nothing the run started outlives it. Off by default: a run in
+   * the caller's group also gets the terminal's Ctrl-C, which suits interactive tools.
+   */
+  ownProcessGroup?: boolean;
   /** Wall-clock limit; the process is killed past it. */
   timeoutMs: number;
   /** Stops the run early (for `--watch`, when a file changes mid-run). */
@@ -66,6 +83,15 @@ export interface TestRun {
   timedOut: boolean;
   /** True when the run was stopped through `signal`. */
   aborted: boolean;
+  /** True when the run printed more than `maxOutputBytes` and was killed. */
+  outputLimited?: boolean;
+  /**
+   * True when `results` come from the JUnit report the runner wrote, which the
+   * tested code cannot reach; false when they were pieced together from the live
+   * stream because the run was killed or crashed before writing it (anything the
+   * tested code printed could have shaped those).
+   */
+  fromReport?: boolean;
   /**
    * Why the results are incomplete or do not stand for the code's behaviour
    * (it does not type-check, a test file failed to load, the run timed out),
@@ -232,6 +258,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
         ...(options.typeCheck === false ? ["--no-check"] : []),
         "--reporter=pretty",
         `--junit-path=${reportPath}`,
+        ...(options.flags ?? []),
         ...options.permissions,
         ...options.files,
       ],
@@ -240,16 +267,40 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      detached: options.ownProcessGroup === true,
     });
     const child = command.spawn();
     let timedOut = false;
     let aborted = false;
+    let outputLimited = false;
     const kill = () => {
       try {
-        child.kill("SIGKILL");
+        // A detached child leads its own process group, whose id is its pid.
+        if (options.ownProcessGroup) Deno.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
       } catch {
         // it already exited
       }
+    };
+    let printed = 0;
+    const capped = (stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+      const limit = options.maxOutputBytes;
+      if (limit === undefined) return stream;
+      return stream.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            if (outputLimited) return; // drained and dropped until the killed process closes the pipe
+            printed += chunk.byteLength;
+            if (printed > limit) {
+              outputLimited = true;
+              kill();
+              controller.enqueue(chunk.subarray(0, chunk.byteLength - (printed - limit)));
+              return;
+            }
+            controller.enqueue(chunk);
+          },
+        }),
+      );
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -262,15 +313,15 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
     const live = new LiveReport();
-    const stdoutDone = readLines(child.stdout, (line) => {
+    const stdoutDone = readLines(capped(child.stdout), (line) => {
       const event = live.push(line);
       if (event) options.onEvent?.(event, live);
     });
-    const stderrDone = readCapped(child.stderr, MAX_STDERR_BYTES);
+    const stderrDone = readCapped(capped(child.stderr), MAX_STDERR_BYTES);
     const [status, , stderr] = await Promise.all([child.status, stdoutDone, stderrDone]);
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    const exitCode = timedOut || aborted ? null : status.code;
+    const exitCode = timedOut || aborted || outputLimited ? null : status.code;
 
     let results: TestResult[] | undefined;
     if (exitCode !== null) {
@@ -280,6 +331,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
         results = undefined; // no report (a type error stops the run before any test)
       }
     }
+    const fromReport = results !== undefined;
     const streamed = new Map(live.finished.map((test) => [test.name, test]));
     if (results) {
       for (const test of results) {
@@ -315,6 +367,12 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
           ...(last ? [`last finished: "${last.name}"`] : []),
         ],
       };
+    } else if (outputLimited) {
+      problem = {
+        headline: `the tests printed more than ${options.maxOutputBytes} bytes and were ` +
+          `stopped (a print in a loop?)`,
+        details: [],
+      };
     } else if (aborted) {
       problem = { headline: "the run was stopped before it finished", details: [] };
     } else if (exitCode !== 0 && !anyFailed) {
@@ -338,6 +396,8 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       exitCode,
       timedOut,
       aborted,
+      outputLimited,
+      fromReport,
       problem,
       strayOutput: live.strayOutput,
     };

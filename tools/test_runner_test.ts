@@ -126,6 +126,28 @@ it("never runs", () => { console.log(n); });
 const ready = (() => { throw new Error("setup exploded"); })();
 it("never registered", () => { console.log(ready); });
 `,
+      "noisy_test.ts": `import { it } from "node:test";
+it("prints forever", async () => {
+  for (;;) {
+    console.log("x".repeat(1000));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+});
+`,
+      "heap_test.ts": `import { it } from "node:test";
+import assert from "node:assert/strict";
+import v8 from "node:v8";
+it("runs under the heap limit it was given", () => {
+  assert.ok(v8.getHeapStatistics().heap_size_limit < 1024 * 1024 * 1024);
+});
+`,
+      "spawns_test.ts": `import { it } from "node:test";
+it("starts a child and hangs", async () => {
+  const child = new Deno.Command("sleep", { args: ["30"], stdout: "null" }).spawn();
+  console.log("child pid " + child.pid);
+  await new Promise(() => {});
+});
+`,
       "reads_test.ts": `import { it } from "node:test";
 import assert from "node:assert/strict";
 it("may read its folder only", async () => {
@@ -161,6 +183,7 @@ it("may read its folder only", async () => {
     assert.match(failed.message ?? "", /the answer\n\n41 !== 42/);
     assert.deepEqual(failed.output, ["debug: 41"]);
     assert.equal(failed.file, "./mixed_test.ts");
+    assert.equal(run.fromReport, true);
   });
 
   it("runs the tests with exactly the permissions it is given", async () => {
@@ -186,6 +209,11 @@ it("may read its folder only", async () => {
     assert.equal(run.timedOut, true);
     assert.equal(run.exitCode, null);
     assert.deepEqual(run.results.map((test) => [test.name, test.status]), [["finishes", "passed"]]);
+    assert.equal(
+      run.fromReport,
+      false,
+      "a killed run writes no report: these came from the stream",
+    );
     assert.match(run.problem?.headline ?? "", /did not finish within 3 s/);
     assert.deepEqual(run.problem?.details, ['still running: "hangs"', 'last finished: "finishes"']);
   });
@@ -221,6 +249,62 @@ it("may read its folder only", async () => {
     ]);
     assert.match(run.problem?.headline ?? "", /^\.\/broken_test\.ts threw outside any test/);
     assert.equal(run.problem?.details[0], "Error: setup exploded");
+  });
+
+  it("kills a run that prints more than maxOutputBytes, long before its time limit", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["noisy_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+      maxOutputBytes: 64 * 1024,
+    });
+    assert.equal(run.outputLimited, true);
+    assert.equal(run.timedOut, false);
+    assert.equal(run.exitCode, null);
+    assert.equal(run.fromReport, false);
+    assert.match(run.problem?.headline ?? "", /printed more than 65536 bytes/);
+  });
+
+  it("passes its extra flags to deno test", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["heap_test.ts"],
+      permissions: ["--no-prompt"],
+      flags: ["--v8-flags=--max-old-space-size=256"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.deepEqual(run.results.map((test) => test.status), ["passed"], JSON.stringify(run));
+  });
+
+  it("kills the run's whole process group when it runs in one of its own", {
+    skip: (!onDeno || Deno.build.os !== "linux") && "reads /proc, on Deno",
+  }, async () => {
+    let childPid = 0;
+    const run = await runTests({
+      cwd: dir,
+      files: ["spawns_test.ts"],
+      permissions: ["--no-prompt", "--allow-run=sleep"],
+      timeoutMs: 2_500,
+      typeCheck: false,
+      ownProcessGroup: true,
+      onEvent: (event) => {
+        const pid = event.kind === "output" ? /^child pid (\d+)$/.exec(event.line) : null;
+        if (pid) childPid = Number(pid[1]);
+      },
+    });
+    assert.equal(run.timedOut, true);
+    assert.notEqual(childPid, 0, "the test printed its child's pid");
+    // The orphaned child is killed with the group; until init reaps it, it is a zombie.
+    let state = "";
+    try {
+      state = (await Deno.readTextFile(`/proc/${childPid}/stat`)).split(") ")[1]?.[0] ?? "";
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    assert.ok(state === "" || state === "Z", `sleep ${childPid} is still alive (state ${state})`);
   });
 
   it("stops when asked to", async () => {

@@ -1,0 +1,499 @@
+/**
+ * Grading a class: every lab of every submission, in sandboxes, a few at a
+ * time, with results written as they come so that a run that is killed resumes
+ * where it stopped.
+ *
+ * Before any student, each lab's solution is run the same way (the reference
+ * run): it names the hidden tests and their points, and proves that the hidden
+ * tests pass on the solution under the grader's limits. A lab whose solution
+ * does not pass stops the grading: scores against broken tests mean nothing.
+ *
+ * Output, under `out`:
+ * - `<student>/labs/<slug>.json`: one grade per student and lab (kept between
+ *   runs and reused while nothing it depends on changed; `fresh` regrades).
+ * - `<student>/results.json`: Gradescope's results for the labs of this run.
+ * - `summary.json` and `gradebook.csv`: the class.
+ * - `.grader/reference/<slug>.json`: the reference runs, kept the same way.
+ *
+ * @example
+ * ```ts
+ * import { gradeSubmissions } from "./grade.ts";
+ * const report = await gradeSubmissions({
+ *   root: ".",
+ *   submissions: "submissions",
+ *   out: "results",
+ *   labs: ["01", "04"],
+ *   log: console.log,
+ * });
+ * console.log(report.graded, report.reused);
+ * ```
+ * @module
+ */
+
+import { type Course, CourseError, findLab, type LabEntry } from "../tools/course.ts";
+import {
+  absolutePath,
+  type CoursePaths,
+  coursePaths,
+  joinPath,
+  loadCourse,
+  mapPool,
+  plural,
+} from "../tools/lab_env.ts";
+import { type ClassSummary, classSummary, gradebookCsv, type LabColumn } from "./gradebook.ts";
+import { gradescopeResults } from "./results.ts";
+import { DEFAULT_LIMITS, runSandbox, type SandboxLimits } from "./sandbox.ts";
+import {
+  type LabGrade,
+  type LabScore,
+  referenceFromReport,
+  type ReferenceTest,
+  scoreLab,
+  zeroLab,
+} from "./score.ts";
+import {
+  courseFingerprint,
+  GRADER_VERSION,
+  readJsonFile,
+  readLabGrade,
+  removeLeftoverTemps,
+  submissionFingerprint,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./store.ts";
+import {
+  collectLabFiles,
+  DEFAULT_MAX_FILE_BYTES,
+  findSubmissions,
+  type Submission,
+} from "./submissions.ts";
+
+/** How to grade. */
+export interface GradeOptions {
+  /** The course folder (the one with deno.json and labs/course.json). */
+  root: string;
+  /** A folder of submissions (one folder per student), or one submission folder. */
+  submissions: string;
+  /** Where results go. */
+  out: string;
+  /** Labs to grade, by id or slug (`"01"`, `"04-channels"`); all when absent. */
+  labs?: string[];
+  /** Sandboxes at once (default 2). */
+  jobs?: number;
+  /** Regrade everything instead of reusing the grades kept from an earlier run. */
+  fresh?: boolean;
+  /** Limits for each lab run; the rest from `DEFAULT_LIMITS`. */
+  limits?: Partial<SandboxLimits>;
+  /** Largest file a student may hand in (default 256 KiB). */
+  maxFileBytes?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+  /** Stops the grading: runs under way are killed, and nothing half-done is kept. */
+  signal?: AbortSignal;
+}
+
+/** What a grading run did. */
+export interface GradeReport {
+  students: string[];
+  /** Slugs of the labs graded. */
+  labs: string[];
+  /** Lab grades made in this run. */
+  graded: number;
+  /** Lab grades reused from an earlier run. */
+  reused: number;
+  /** True when the run was stopped through the signal before it finished. */
+  stopped: boolean;
+  /** The class summary, written to `summary.json` (absent when stopped). */
+  summary?: ClassSummary;
+  /** The output folder, absolute. */
+  out: string;
+}
+
+/** A problem that stops the grading before or instead of grading anyone. */
+export class GradeError extends Error {
+  /**
+   * @example
+   * ```ts
+   * import { GradeError } from "./grade.ts";
+   * throw new GradeError("there is no lab \"9\"");
+   * ```
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "GradeError";
+  }
+}
+
+/** Names under `out` that are the grader's own files, so no student may have them. */
+const RESERVED_NAMES = new Set(["summary.json", "gradebook.csv"]);
+
+/** The folder kept for the reference runs (a dot folder: no student can be named so). */
+const REFERENCE_DIR = ".grader/reference";
+
+/**
+ * The labs to grade: all of the course's, or those named (by id, number or slug), in course order.
+ *
+ * @throws {GradeError} naming a lab that is not in the course.
+ * @example
+ * ```ts
+ * import { selectLabs } from "./grade.ts";
+ * import type { Course } from "../tools/course.ts";
+ * declare const course: Course;
+ * selectLabs(course, ["4", "01"]).map((lab) => lab.slug); // → ["01-goroutines", "04-channels"]
+ * ```
+ */
+export function selectLabs(course: Course, wanted?: string[]): LabEntry[] {
+  if (wanted === undefined || wanted.length === 0) return course.labs;
+  const chosen = new Set<string>();
+  for (const query of wanted) {
+    const found = findLab(course, query);
+    if (!found.ok) throw new GradeError(found.message);
+    chosen.add(found.lab.slug);
+  }
+  return course.labs.filter((lab) => chosen.has(lab.slug));
+}
+
+/** A name as it may be printed on a terminal: control characters shown as `?`. */
+function printable(name: string): string {
+  // deno-lint-ignore no-control-regex -- the point is to find control characters
+  return name.replace(/[\x00-\x1f\x7f]/g, "?");
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(1);
+}
+
+interface Reference {
+  version: number;
+  slug: string;
+  fingerprint: string;
+  tests: ReferenceTest[];
+}
+
+function parseReference(value: unknown, slug: string, fingerprint: string): Reference | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const reference = value as Partial<Reference>;
+  if (
+    reference.version !== GRADER_VERSION || reference.slug !== slug ||
+    reference.fingerprint !== fingerprint || !Array.isArray(reference.tests) ||
+    reference.tests.length === 0 ||
+    !reference.tests.every((test) =>
+      typeof test?.name === "string" && typeof test.points === "number" &&
+      Number.isFinite(test.points)
+    )
+  ) return undefined;
+  return reference as Reference;
+}
+
+/**
+ * The hidden tests of a lab and their points, from a run of the solution (kept
+ * under `out` and reused while the course's side of the lab is unchanged).
+ * Returns the problems instead when the solution does not pass them all.
+ */
+async function labReference(
+  paths: CoursePaths,
+  lab: LabEntry,
+  fingerprint: string,
+  out: string,
+  options: { fresh: boolean; limits: SandboxLimits; log: (line: string) => void },
+  signal?: AbortSignal,
+): Promise<{ tests: ReferenceTest[] } | { problems: string[] } | { stopped: true }> {
+  const file = joinPath(out, REFERENCE_DIR, `${lab.slug}.json`);
+  if (!options.fresh) {
+    const kept = parseReference(await readJsonFile(file), lab.slug, fingerprint);
+    if (kept) return { tests: kept.tests };
+  }
+  const outcome = await runSandbox(paths, lab, { kind: "solution" }, options.limits, signal);
+  if (outcome.aborted) return { stopped: true };
+  if (outcome.report === null) {
+    return {
+      problems: [
+        `the solution's run did not finish: ${outcome.problem ?? "no report"} (a machine ` +
+        `slower than expected? raise --timeout-ms)`,
+      ],
+    };
+  }
+  const found = referenceFromReport(lab, outcome.report);
+  if (outcome.problem !== undefined) found.problems.unshift(outcome.problem);
+  if (found.problems.length > 0) return { problems: found.problems };
+  for (const key of found.unusedPoints) {
+    options.log(`warning: ${lab.slug}: the points key "${key}" names no hidden test`);
+  }
+  const points = found.tests.reduce((total, test) => total + test.points, 0);
+  options.log(
+    `reference: ${lab.slug}: the solution passes all ${found.tests.length} hidden tests ` +
+      `(${points} points) in ${seconds(outcome.durationMs)} s`,
+  );
+  await writeJsonAtomic(
+    file,
+    {
+      version: GRADER_VERSION,
+      slug: lab.slug,
+      fingerprint,
+      tests: found.tests,
+    } satisfies Reference,
+  );
+  return { tests: found.tests };
+}
+
+/** Grades one lab of one submission; `undefined` when stopped through the signal. */
+async function gradeLab(
+  paths: CoursePaths,
+  submission: Submission,
+  lab: LabEntry,
+  reference: ReferenceTest[],
+  courseFp: string,
+  options: { fresh: boolean; limits: SandboxLimits; maxFileBytes: number; out: string },
+  signal?: AbortSignal,
+): Promise<{ grade: LabGrade; reused: boolean } | undefined> {
+  const files = await collectLabFiles(submission, lab, options.maxFileBytes);
+  const fingerprint = await submissionFingerprint(
+    courseFp,
+    files.present,
+    files.missing,
+    files.refused,
+  );
+  const file = joinPath(options.out, submission.student, "labs", `${lab.slug}.json`);
+  if (!options.fresh) {
+    const kept = await readLabGrade(file);
+    if (
+      kept && kept.fingerprint === fingerprint && kept.student === submission.student &&
+      kept.lab.slug === lab.slug
+    ) return { grade: kept, reused: true };
+  }
+  const started = performance.now();
+  const notes: string[] = [];
+  let score: LabScore;
+  if (files.refused.length > 0) {
+    score = zeroLab(reference, files.refused.join("\n"));
+  } else if (files.present.length === 0) {
+    const expected = lab.files.map((name) => `labs/${lab.slug}/${name}`).join(", ");
+    score = zeroLab(
+      reference,
+      `no files for lab ${lab.id} (expected ${expected})` +
+        (submission.note !== undefined && submission.labsDir === null
+          ? `: ${submission.note}`
+          : ""),
+    );
+  } else {
+    if (submission.note !== undefined) notes.push(submission.note);
+    if (files.missing.length > 0) {
+      notes.push(`not handed in, so the starter was graded: ${files.missing.join(", ")}`);
+    }
+    const outcome = await runSandbox(
+      paths,
+      lab,
+      { kind: "submission", files: files.present },
+      options.limits,
+      signal,
+    );
+    if (outcome.aborted) return undefined;
+    score = scoreLab(reference, outcome.report, outcome.problem);
+  }
+  const grade: LabGrade = {
+    version: GRADER_VERSION,
+    student: submission.student,
+    lab: { id: lab.id, slug: lab.slug, title: lab.title },
+    fingerprint,
+    ...score,
+    notes,
+    durationMs: Math.round(performance.now() - started),
+    gradedAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(file, grade);
+  return { grade, reused: false };
+}
+
+/**
+ * {@linkcode mapPool}, except that the first item to fail stops the others (their
+ * sandboxes are killed through `stop`), and it returns only once every item has
+ * settled, so that no sandbox is left running when the failure is reported.
+ */
+async function poolUntilFailure<T>(
+  items: readonly T[],
+  jobs: number,
+  stop: AbortController,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await mapPool(items, jobs, async (item) => {
+    if (failure !== undefined || stop.signal.aborted) return;
+    try {
+      await work(item);
+    } catch (error) {
+      failure ??= { error };
+      stop.abort();
+    }
+  });
+  if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * Grades every selected lab of every submission and writes the results (see
+ * the module's description). Runs `jobs` sandboxes at once; prints a progress
+ * line per student and lab: `[12/600] alice 04-channels: 47/56 points (8.1 s)`.
+ *
+ * @throws {SubmissionsError} when the submissions folder is missing or holds no submission.
+ * @throws {GradeError} for an unknown lab, a reserved student name, an output folder inside
+ * the submissions, or a lab whose solution does not pass its hidden tests.
+ * @example
+ * ```ts
+ * import { gradeSubmissions } from "./grade.ts";
+ * const report = await gradeSubmissions({ root: ".", submissions: "subs", out: "results" });
+ * report.summary?.totals.meanScore;
+ * ```
+ */
+export async function gradeSubmissions(options: GradeOptions): Promise<GradeReport> {
+  const log = options.log ?? (() => {});
+  const fresh = options.fresh ?? false;
+  const jobs = options.jobs ?? 2;
+  const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const paths = coursePaths(options.root);
+  let course: Course;
+  try {
+    course = await loadCourse(paths);
+  } catch (error) {
+    // A missing manifest means a wrong --root: say so like any other input problem.
+    if (error instanceof Error && !(error instanceof CourseError)) {
+      throw new GradeError(error.message);
+    }
+    throw error;
+  }
+  const labs = selectLabs(course, options.labs);
+  const out = absolutePath(options.out);
+  const submissionsDir = absolutePath(options.submissions);
+  if (out === submissionsDir || out.startsWith(`${submissionsDir}/`)) {
+    throw new GradeError(
+      `the output folder ${out} is inside the submissions folder; put it elsewhere, or it ` +
+        `would be graded as a student next time`,
+    );
+  }
+  const submissions = await findSubmissions(options.submissions);
+  for (const submission of submissions) {
+    if (RESERVED_NAMES.has(submission.student)) {
+      throw new GradeError(
+        `a submission is named ${submission.student}, which is the name of a file the grader ` +
+          `writes in ${out}; rename that folder`,
+      );
+    }
+  }
+  const report: GradeReport = {
+    students: submissions.map((submission) => submission.student),
+    labs: labs.map((lab) => lab.slug),
+    graded: 0,
+    reused: 0,
+    stopped: false,
+    out,
+  };
+  const started = performance.now();
+  log(
+    `Grading ${plural(submissions.length, "submission")} × ${plural(labs.length, "lab")}, ` +
+      `${jobs} at a time, into ${out}`,
+  );
+  // Runs stop when the caller says so, and also when grading fails, so none outlives it.
+  const stop = new AbortController();
+  const forwardStop = () => stop.abort();
+  options.signal?.addEventListener("abort", forwardStop, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  try {
+    return await gradeAll();
+  } finally {
+    options.signal?.removeEventListener("abort", forwardStop);
+  }
+
+  async function gradeAll(): Promise<GradeReport> {
+    const signal = stop.signal;
+    const stopped = () => options.signal?.aborted === true;
+    await removeLeftoverTemps(out);
+    await removeLeftoverTemps(joinPath(out, REFERENCE_DIR));
+
+    const fingerprints = new Map<string, string>();
+    for (const lab of labs) fingerprints.set(lab.slug, await courseFingerprint(paths, lab));
+    const references = new Map<string, ReferenceTest[]>();
+    const problems: string[] = [];
+    await poolUntilFailure(labs, jobs, stop, async (lab) => {
+      const found = await labReference(
+        paths,
+        lab,
+        fingerprints.get(lab.slug)!,
+        out,
+        { fresh, limits, log },
+        signal,
+      );
+      if ("tests" in found) references.set(lab.slug, found.tests);
+      else if ("problems" in found) {
+        problems.push(...found.problems.map((problem) => `${lab.slug}: ${problem}`));
+      }
+    });
+    if (stopped()) return { ...report, stopped: true };
+    if (problems.length > 0) {
+      throw new GradeError(
+        `the hidden tests cannot be trusted, so nobody was graded:\n  - ${problems.join("\n  - ")}`,
+      );
+    }
+
+    const tasks = submissions.flatMap((submission) => labs.map((lab) => ({ submission, lab })));
+    const grades = new Map<string, LabGrade[]>(
+      submissions.map((submission) => [submission.student, []]),
+    );
+    const remaining = new Map(submissions.map((submission) => [submission.student, labs.length]));
+    let done = 0;
+    for (const submission of submissions) {
+      await removeLeftoverTemps(joinPath(out, submission.student));
+      await removeLeftoverTemps(joinPath(out, submission.student, "labs"));
+    }
+    await poolUntilFailure(tasks, jobs, stop, async ({ submission, lab }) => {
+      const result = await gradeLab(
+        paths,
+        submission,
+        lab,
+        references.get(lab.slug)!,
+        fingerprints.get(lab.slug)!,
+        { fresh, limits, maxFileBytes, out },
+        signal,
+      );
+      if (result === undefined) return;
+      const { grade, reused } = result;
+      if (reused) report.reused++;
+      else report.graded++;
+      grades.get(submission.student)!.push(grade);
+      done++;
+      const timing = reused ? "reused" : `${seconds(grade.durationMs)} s`;
+      const why = grade.reason === undefined ? "" : `: ${printable(grade.reason.split("\n")[0])}`;
+      log(
+        `[${done}/${tasks.length}] ${printable(submission.student)} ${lab.slug}: ` +
+          `${grade.score}/${grade.maxScore} points (${timing})${why}`,
+      );
+      const left = remaining.get(submission.student)! - 1;
+      remaining.set(submission.student, left);
+      if (left === 0) {
+        const ordered = labs.map((one) =>
+          grades.get(submission.student)!.find((graded) => graded.lab.slug === one.slug)!
+        );
+        await writeJsonAtomic(
+          joinPath(out, submission.student, "results.json"),
+          gradescopeResults(ordered),
+        );
+      }
+    });
+    if (stopped()) return { ...report, stopped: true };
+
+    const columns: LabColumn[] = labs.map((lab) => ({
+      id: lab.id,
+      slug: lab.slug,
+      title: lab.title,
+      tests: references.get(lab.slug)!,
+    }));
+    const summary = classSummary(course.title, columns, grades, new Date().toISOString());
+    await writeJsonAtomic(joinPath(out, "summary.json"), summary);
+    await writeFileAtomic(joinPath(out, "gradebook.csv"), gradebookCsv(summary));
+    log(
+      `Graded ${report.graded}, reused ${report.reused} in ${
+        seconds(performance.now() - started)
+      } s; class mean ${summary.totals.meanScore ?? 0}/${summary.totals.maxScore}. ` +
+        `Results in ${out} (summary.json, gradebook.csv, <student>/results.json)`,
+    );
+    return { ...report, summary };
+  }
+}

@@ -1,0 +1,187 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { LabEntry } from "../tools/course.ts";
+import { coursePaths, fileUrlToPath, hashFile, loadCourse, walkFiles } from "../tools/lab_env.ts";
+import type { TestRun } from "../tools/test_runner.ts";
+import {
+  DEFAULT_LIMITS,
+  describeProblem,
+  PRELOAD_IN_SANDBOX,
+  PRELOAD_SOURCE,
+  prepareSandbox,
+  sandboxFlags,
+} from "./sandbox.ts";
+
+const onDeno = typeof Deno !== "undefined";
+const root = fileUrlToPath(new URL("..", import.meta.url));
+const paths = coursePaths(root);
+
+const lab: LabEntry = {
+  id: "06",
+  slug: "06-server",
+  title: "Server",
+  note: "notes/06-server.md",
+  files: ["server.ts"],
+};
+
+describe("sandboxFlags", () => {
+  it("allows reading the sandbox only, denies the hidden tests, and grants nothing else", () => {
+    const { permissions, flags } = sandboxFlags(
+      lab,
+      "/tmp/sb",
+      "/tmp/sb/labs/06-server",
+      ["server_hidden_test.ts", "helpers/fake.ts"],
+      { ...DEFAULT_LIMITS, heapMb: 384 },
+    );
+    assert.deepEqual(permissions, [
+      "--no-prompt",
+      "--allow-read=/tmp/sb",
+      "--deny-read=/tmp/sb/labs/06-server/server_hidden_test.ts," +
+      "/tmp/sb/labs/06-server/helpers/fake.ts",
+    ]);
+    assert.deepEqual(flags, [
+      "--v8-flags=--max-old-space-size=384",
+      "--preload=/tmp/sb/grader/sandbox_preload.ts",
+    ]);
+    const granted = permissions.join(" ");
+    for (const kind of ["write", "net", "env", "run", "ffi", "sys", "all"]) {
+      assert.ok(!granted.includes(`--allow-${kind}`), `--allow-${kind} granted`);
+    }
+  });
+
+  it("adds loopback network only for a lab whose manifest asks for it", () => {
+    const { permissions } = sandboxFlags(
+      { ...lab, permissions: { net: ["127.0.0.1"] } },
+      "/tmp/sb",
+      "/tmp/sb/labs/06-server",
+      [],
+      DEFAULT_LIMITS,
+    );
+    assert.deepEqual(permissions, ["--no-prompt", "--allow-read=/tmp/sb", "--allow-net=127.0.0.1"]);
+  });
+});
+
+describe("prepareSandbox", { skip: !onDeno && "needs Deno" }, () => {
+  it("holds the course's primitives and lab folder, the hidden tests, and only the listed student files", async () => {
+    const course = await loadCourse(paths);
+    const goroutines = course.labs.find((one) => one.slug === "01-goroutines")!;
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const studentTracker = "// the student's tracker\nexport class Tracker {}\n";
+    const sandbox = await prepareSandbox(paths, goroutines, {
+      kind: "submission",
+      files: [
+        { name: "tracker.ts", bytes: encode(studentTracker) },
+        { name: "../primitives/mod.ts", bytes: encode("export const hijacked = true;\n") },
+        { name: "evil.ts", bytes: encode("export {};\n") },
+      ],
+    });
+    try {
+      for (const file of await walkFiles(paths.primitives)) {
+        assert.equal(
+          await hashFile(`${sandbox.dir}/labs/primitives/${file}`),
+          await hashFile(`${paths.primitives}/${file}`),
+          `labs/primitives/${file} is not the course's`,
+        );
+      }
+      const inLab = await walkFiles(sandbox.labDir);
+      assert.ok(!inLab.includes("evil.ts"), "a file the manifest does not list was copied");
+      assert.equal(await Deno.readTextFile(`${sandbox.labDir}/tracker.ts`), studentTracker);
+      for (const name of goroutines.files.filter((name) => name !== "tracker.ts")) {
+        assert.equal(
+          await hashFile(`${sandbox.labDir}/${name}`),
+          await hashFile(`${paths.labs}/01-goroutines/${name}`),
+          `${name} is not the starter`,
+        );
+      }
+      assert.ok(inLab.includes("README.md"));
+      assert.deepEqual(
+        sandbox.hiddenTests,
+        (await walkFiles(`${paths.hidden}/01-goroutines`)).map((name) =>
+          `labs/01-goroutines/${name}`
+        ),
+      );
+      assert.equal(
+        await hashFile(`${sandbox.dir}/${PRELOAD_IN_SANDBOX}`),
+        await hashFile(PRELOAD_SOURCE),
+      );
+      const config = JSON.parse(await Deno.readTextFile(`${sandbox.dir}/deno.json`));
+      assert.equal(config.tasks, undefined);
+      assert.ok("@sinonjs/fake-timers" in config.imports);
+    } finally {
+      await sandbox.remove();
+    }
+  });
+});
+
+describe("describeProblem", () => {
+  const run = (extra: Partial<TestRun>): TestRun => ({
+    results: [],
+    exitCode: 1,
+    timedOut: false,
+    aborted: false,
+    outputLimited: false,
+    fromReport: false,
+    strayOutput: [],
+    ...extra,
+  });
+
+  it("names the limit a killed run hit", () => {
+    assert.equal(
+      describeProblem(run({ timedOut: true, exitCode: null }), DEFAULT_LIMITS),
+      "timed out after 60 s",
+    );
+    assert.equal(
+      describeProblem(run({ timedOut: true }), { ...DEFAULT_LIMITS, timeoutMs: 2500 }),
+      "timed out after 2.5 s",
+    );
+    assert.equal(
+      describeProblem(run({ outputLimited: true, exitCode: null }), DEFAULT_LIMITS),
+      "printed more than 512 KiB of output and was stopped",
+    );
+  });
+
+  it("recognises a run that ran out of memory", () => {
+    const problem = {
+      headline: "the test runner stopped with an error before reporting any failing test",
+      details: ["#", "# Fatal JavaScript out of memory: Reached heap limit"],
+    };
+    assert.equal(
+      describeProblem(run({ exitCode: 133, problem }), DEFAULT_LIMITS),
+      "ran out of memory (the heap limit is 512 MiB)",
+    );
+  });
+
+  it("gives the compiler's messages for a type error, without the source lines it quotes", () => {
+    const problem = {
+      headline: "the code does not type-check, so no test ran",
+      details: [
+        "TS2345 [ERROR]: Argument of type 'number' is not assignable to parameter of type 'string'.",
+        "  const secret = tracker.event(ctx, 42); // a hidden test's line",
+        "                                    ~~",
+        "    at labs/01-goroutines/tracker_hidden_test.ts:40:37",
+      ],
+    };
+    assert.equal(
+      describeProblem(run({ problem }), DEFAULT_LIMITS),
+      "the code does not type-check, so no test ran\n" +
+        "TS2345 [ERROR]: Argument of type 'number' is not assignable to parameter of type " +
+        "'string'. (at labs/01-goroutines/tracker_hidden_test.ts:40:37)",
+    );
+  });
+
+  it("says a run ended without its report, and passes on a load error of a run with one", () => {
+    assert.equal(
+      describeProblem(run({ exitCode: 1 }), DEFAULT_LIMITS),
+      "the test run ended (exit code 1) without writing its report",
+    );
+    const problem = { headline: "./labs/x/a_test.ts threw outside any test", details: ["boom"] };
+    assert.equal(
+      describeProblem(run({ fromReport: true, problem }), DEFAULT_LIMITS),
+      "./labs/x/a_test.ts threw outside any test\nboom",
+    );
+    assert.equal(
+      describeProblem(run({ fromReport: true, exitCode: 0 }), DEFAULT_LIMITS),
+      undefined,
+    );
+  });
+});

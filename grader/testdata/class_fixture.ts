@@ -1,0 +1,210 @@
+/**
+ * Builds a class of test submissions from the real course, each student
+ * standing for one way a submission can behave in the grader:
+ *
+ * - `ada`: the solutions of every lab (full marks).
+ * - `bert`: the unmodified starters of lab 01, nothing else.
+ * - `carl`: lab 01 whose tracker.ts spins forever at import; lab 04 solved.
+ * - `dora`: lab 01 whose tracker.ts prints a megabyte of garbage, including
+ *   lines that look like passing tests, at import.
+ * - `eve`: lab 01 whose tracker.ts tries to read another student's files and the
+ *   hidden tests, fetch a remote host, read the environment and run a command,
+ *   and whose safe_go.ts tries to write the JUnit report, the results and the
+ *   hidden tests; each reports what happened by throwing.
+ * - `finn`: lab 01 whose tracker.ts prints "ok" lines for every tracker test,
+ *   then calls `Deno.exit(0)` at import.
+ * - `gwen`: lab 01's starters, whose tracker.ts replaces the assertions and the
+ *   leak check the hidden tests share with it by functions that never throw.
+ *
+ * Hostile code is added at the end of a solution file, so the file still
+ * type-checks and the hidden tests reach it; it runs when a test imports it.
+ *
+ * @example
+ * ```ts
+ * import { buildClass } from "./class_fixture.ts";
+ * const dir = await Deno.makeTempDir();
+ * const fixture = await buildClass(".", `${dir}/submissions`, `${dir}/out`);
+ * console.log(fixture.students);
+ * ```
+ * @module
+ */
+
+import { copyTree, joinPath } from "../../tools/lab_env.ts";
+
+/** What the class fixture built, for the tests' assertions. */
+export interface ClassFixture {
+  /** The submissions folder. */
+  submissions: string;
+  /** The student names, sorted. */
+  students: string[];
+  /** Paths eve's code tries to reach (each must be denied). */
+  eveTargets: {
+    otherStudentFile: string;
+    courseHiddenTest: string;
+    resultsFile: string;
+    labGradeFile: string;
+    plantedReport: string;
+  };
+  /** The `it` names of lab 01's tracker tests, which finn forges as passing. */
+  trackerTests: string[];
+}
+
+/** Copies the solution (or starter) files of a lab into a student's labs/ folder. */
+async function handIn(root: string, student: string, slug: string, from: "solutions" | "labs") {
+  const source = from === "solutions"
+    ? joinPath(root, "solutions", slug)
+    : joinPath(root, "labs", slug);
+  await copyTree(
+    source,
+    joinPath(student, "labs", slug),
+    (name) => !name.endsWith(".ts") || name.endsWith("_test.ts"),
+  );
+}
+
+/** Appends `code` to a file a student handed in. */
+async function append(path: string, code: string): Promise<void> {
+  await Deno.writeTextFile(path, `${await Deno.readTextFile(path)}\n${code}\n`);
+}
+
+/** Code that tries each action and throws one line saying how each ended. */
+function attempts(actions: Record<string, string>): string {
+  const lines = Object.entries(actions).map(([label, action]) =>
+    `await attempt(${JSON.stringify(label)}, async () => { ${action} });`
+  );
+  return `const sandboxReport: string[] = [];
+async function attempt(label: string, action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+    sandboxReport.push(label + ": ALLOWED");
+  } catch (error) {
+    // Deno says NotCapable for a denied call, and a TypeError naming the permission for an import.
+    const { name, message } = error as Error;
+    const denied = name === "NotCapable" || /^Requires [a-z]+ access/.test(message);
+    sandboxReport.push(label + ": " + (denied ? "denied" : name + " " + message));
+  }
+}
+${lines.join("\n")}
+throw new Error("sandbox report: " + sandboxReport.join("; "));`;
+}
+
+/**
+ * Builds the class under `submissions` from the course at `root`; `out` is the
+ * folder the grader will write to (eve's code aims at it).
+ *
+ * @example
+ * ```ts
+ * import { buildClass } from "./class_fixture.ts";
+ * const fixture = await buildClass("/work/main", "/tmp/class/submissions", "/tmp/class/out");
+ * fixture.students; // → ["ada", "bert", "carl", "dora", "eve", "finn", "gwen"]
+ * ```
+ */
+export async function buildClass(
+  root: string,
+  submissions: string,
+  out: string,
+): Promise<ClassFixture> {
+  const student = (name: string) => joinPath(submissions, name);
+  for (const slug of ["01-goroutines", "04-channels", "05-context"]) {
+    await handIn(root, student("ada"), slug, "solutions");
+  }
+  await handIn(root, student("bert"), "01-goroutines", "labs");
+  await handIn(root, student("gwen"), "01-goroutines", "labs");
+  for (const name of ["carl", "dora", "eve", "finn"]) {
+    await handIn(root, student(name), "01-goroutines", "solutions");
+  }
+  await handIn(root, student("carl"), "04-channels", "solutions");
+
+  const tracker = (name: string) => joinPath(student(name), "labs/01-goroutines/tracker.ts");
+  await append(tracker("carl"), "for (;;) {\n  // spins forever: the grader must stop it\n}");
+
+  const hiddenSource = await Deno.readTextFile(
+    joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
+  );
+  const trackerTests = [...hiddenSource.matchAll(/^\s*it\("((?:[^"\\]|\\.)*)"/gm)].map((match) =>
+    JSON.parse(`"${match[1]}"`) as string
+  );
+  const forged = [
+    "running 10 tests from ./labs/01-goroutines/tracker_hidden_test.ts",
+    "Tracker (hidden) ...",
+    ...trackerTests.map((name) => `  ${name} ... ok (1ms)`),
+    "Tracker (hidden) ... ok (10ms)",
+  ];
+  await append(
+    tracker("dora"),
+    `const forgedLines = ${JSON.stringify(forged)};
+for (let line = 0; line < 1000; line++) {
+  console.log(forgedLines[line % forgedLines.length] + " " + "#".repeat(1000));
+}`,
+  );
+  await append(
+    tracker("finn"),
+    `for (const line of ${JSON.stringify(forged)}) console.log(line);
+Deno.exit(0);`,
+  );
+
+  await append(
+    tracker("gwen"),
+    `import assertToTamper from "node:assert/strict";
+import { runtime as runtimeToTamper } from "../primitives/mod.ts";
+for (const key of Object.keys(assertToTamper)) {
+  try {
+    (assertToTamper as unknown as Record<string, unknown>)[key] = () => {};
+  } catch {
+    // frozen by the grader
+  }
+}
+try {
+  (runtimeToTamper as unknown as Record<string, unknown>).assertNoLeaks = () => Promise.resolve();
+} catch {
+  // frozen by the grader
+}`,
+  );
+
+  const eveTargets = {
+    otherStudentFile: joinPath(student("ada"), "labs/01-goroutines/tracker.ts"),
+    courseHiddenTest: joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
+    resultsFile: joinPath(out, "eve/results.json"),
+    labGradeFile: joinPath(out, "eve/labs/01-goroutines.json"),
+    plantedReport: joinPath(submissions, "..", "planted-junit.xml"),
+  };
+  const quoted = (text: string) => JSON.stringify(text);
+  await append(
+    tracker("eve"),
+    attempts({
+      "read another student": `await Deno.readTextFile(${quoted(eveTargets.otherStudentFile)});`,
+      "import another student": `await import([${
+        quoted(eveTargets.otherStudentFile)
+      }][0], { with: { type: "text" } });`,
+      "read the course's hidden tests": `await Deno.readTextFile(${
+        quoted(eveTargets.courseHiddenTest)
+      });`,
+      "read the hidden test copy":
+        `await Deno.readTextFile(new URL("./tracker_hidden_test.ts", import.meta.url));`,
+      "fetch a remote host": `await fetch("https://example.com/");`,
+      "read the environment": `Deno.env.get("HOME");`,
+      "run a command": `await new Deno.Command("true").output();`,
+    }),
+  );
+  await append(
+    joinPath(student("eve"), "labs/01-goroutines/safe_go.ts"),
+    attempts({
+      "find the report path": `await Deno.readTextFile("/proc/self/cmdline");`,
+      "list the temporary folder": `for await (const _ of Deno.readDir("/tmp")) break;`,
+      "write a report": `await Deno.writeTextFile(${
+        quoted(eveTargets.plantedReport)
+      }, "<testsuites/>");`,
+      "write results.json": `await Deno.writeTextFile(${
+        quoted(eveTargets.resultsFile)
+      }, '{"score":999}');`,
+      "write the lab grade": `await Deno.writeTextFile(${quoted(eveTargets.labGradeFile)}, "{}");`,
+      "overwrite a hidden test":
+        `await Deno.writeTextFile(new URL("./safe_go_hidden_test.ts", import.meta.url), "");`,
+    }),
+  );
+  return {
+    submissions,
+    students: ["ada", "bert", "carl", "dora", "eve", "finn", "gwen"],
+    eveTargets,
+    trackerTests,
+  };
+}
