@@ -203,14 +203,16 @@ function limitLines(lines: string[], max: number): string[] {
 
 async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
   let pending = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    pending += chunk;
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) {
+    pending += decoder.decode(bytes, { stream: true });
     let newline: number;
     while ((newline = pending.indexOf("\n")) !== -1) {
       onLine(pending.slice(0, newline));
       pending = pending.slice(newline + 1);
     }
   }
+  pending += decoder.decode();
   if (pending !== "") onLine(pending);
 }
 
