@@ -9,6 +9,20 @@ const { settle } = realTurns(5);
 
 const background = context.background();
 
+/** A running tracker whose handler takes 1 s (of the fake clock) per event, with "a", "b", "c" queued. */
+async function runSlowTrackerWithThreeEvents(): Promise<
+  { tracker: Tracker<string>; seen: string[] }
+> {
+  const seen: string[] = [];
+  const tracker = new Tracker<string>(async (data) => {
+    await delay(1000);
+    seen.push(data);
+  });
+  go(() => tracker.run());
+  for (const data of ["a", "b", "c"]) await tracker.event(background, data);
+  return { tracker, seen };
+}
+
 describe("Tracker", () => {
   it("run() hands every accepted event to the handler, in the order they were queued", async () => {
     const seen: string[] = [];
@@ -50,13 +64,7 @@ describe("Tracker", () => {
   it("shutdown() resolves as soon as run() has handled every queued event", async () => {
     const clock = FakeTimers.install();
     try {
-      const seen: string[] = [];
-      const tracker = new Tracker<string>(async (data) => {
-        await delay(1000);
-        seen.push(data);
-      });
-      go(() => tracker.run());
-      for (const data of ["a", "b", "c"]) await tracker.event(background, data);
+      const { tracker, seen } = await runSlowTrackerWithThreeEvents();
       const [ctx, cancel] = context.withTimeout(background, 5000);
       const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(2000);
@@ -80,13 +88,7 @@ describe("Tracker", () => {
   it("shutdown() rejects with the context's error when the deadline passes before the queue is drained", async () => {
     const clock = FakeTimers.install();
     try {
-      const seen: string[] = [];
-      const tracker = new Tracker<string>(async (data) => {
-        await delay(1000);
-        seen.push(data);
-      });
-      go(() => tracker.run());
-      for (const data of ["a", "b", "c"]) await tracker.event(background, data);
+      const { tracker, seen } = await runSlowTrackerWithThreeEvents();
       const [ctx, cancel] = context.withTimeout(background, 1500);
       const stopping = watch(tracker.shutdown(ctx));
       await clock.tickAsync(1500);

@@ -6,11 +6,11 @@
  */
 import { Panic } from "./panic.ts";
 import {
+  completed,
+  completedVoid,
   CreationSite,
   park,
   Parked,
-  resolveOnMacrotask,
-  shouldYield,
   type Task,
   unpark,
 } from "./runtime.ts";
@@ -267,16 +267,7 @@ class Ring<T> {
   }
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
 const CLOSED_RESULT: Promise<[undefined, false]> = Promise.resolve([undefined, false]);
-
-function completedSend(): Promise<void> {
-  return shouldYield() ? resolveOnMacrotask(undefined) : RESOLVED;
-}
-
-function completedRecv<T>(result: RecvResult<T>): Promise<RecvResult<T>> {
-  return shouldYield() ? resolveOnMacrotask(result) : Promise.resolve(result);
-}
 
 // A promise's resolvers are taken out of its executor through these two
 // slots, so that parking allocates no closure.
@@ -371,7 +362,7 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    */
   send(value: T): Promise<void> {
     const outcome = this.trySend(value);
-    if (outcome === "sent") return completedSend();
+    if (outcome === "sent") return completedVoid();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
     const promise = new Promise<void>(captureResolvers);
     const waiter = plainWaiter(this as Chan<unknown>, true, value, capturedResolve, capturedReject);
@@ -386,7 +377,7 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    */
   recv(): Promise<RecvResult<T>> {
     const ready = this.tryRecv() as RecvResult<T> | undefined;
-    if (ready !== undefined) return ready[1] ? completedRecv(ready) : CLOSED_RESULT;
+    if (ready !== undefined) return ready[1] ? completed(ready) : CLOSED_RESULT;
     const promise = new Promise<RecvResult<T>>(captureResolvers);
     const waiter = plainWaiter(
       this as Chan<unknown>,

@@ -5,7 +5,7 @@
  * @module
  */
 import { Panic } from "./panic.ts";
-import { park, Parked, resolveOnMacrotask, shouldYield, unpark } from "./runtime.ts";
+import { completedVoid, park, Parked, unpark } from "./runtime.ts";
 
 /**
  * How long a waiter may wait before the mutex switches to starvation mode:
@@ -29,7 +29,7 @@ function now(): number {
  * unlocking in a loop cannot starve timers and I/O.
  */
 export function acquiredAtOnce(): Promise<void> {
-  return shouldYield() ? resolveOnMacrotask(undefined) : RESOLVED;
+  return completedVoid();
 }
 
 /** @internal A parked lock call, linked into a {@linkcode WaiterDeque}. */

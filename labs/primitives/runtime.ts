@@ -184,7 +184,7 @@ let sliceStart = realNow();
  * Counts one completed operation and says whether its caller should resume on
  * a macrotask to let the event loop run.
  */
-export function shouldYield(): boolean {
+function shouldYield(): boolean {
   if (++opsSinceCheck < checkEvery) return false;
   opsSinceCheck = 0;
   if (timersAreFaked()) return false;
@@ -206,13 +206,29 @@ function timersAreFaked(): boolean {
 }
 
 /** A promise that resolves to `value` after the event loop has had a turn. */
-export function resolveOnMacrotask<T>(value: T): Promise<T> {
+function resolveOnMacrotask<T>(value: T): Promise<T> {
   return new Promise((resolve) =>
     realSetImmediate(() => {
       sliceStart = realNow();
       resolve(value);
     })
   );
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * The promise an operation that completed without waiting returns: resolved
+ * at once, or, when the time slice has run out, after the event loop has had
+ * a turn (see {@linkcode shouldYield}).
+ */
+export function completed<T>(value: T): Promise<T> {
+  return shouldYield() ? resolveOnMacrotask(value) : Promise.resolve(value);
+}
+
+/** {@linkcode completed} for operations without a result, sharing one resolved promise. */
+export function completedVoid(): Promise<void> {
+  return shouldYield() ? resolveOnMacrotask(undefined) : RESOLVED;
 }
 
 /** Waits for a few turns of the event loop so that pending hand-offs can settle. */

@@ -13,7 +13,7 @@ import {
   Waiter,
 } from "./chan.ts";
 import { Panic } from "./panic.ts";
-import { park, resolveOnMacrotask, shouldYield } from "./runtime.ts";
+import { completed, park } from "./runtime.ts";
 
 /** A receive case: `case v, ok := <-ch`. */
 export interface RecvCase<T> {
@@ -121,10 +121,6 @@ function pollOrder(n: number): number[] {
     order[j] = i;
   }
   return order;
-}
-
-function completed(selected: Selected): Promise<Selected> {
-  return shouldYield() ? resolveOnMacrotask(selected) : Promise.resolve(selected);
 }
 
 /**
