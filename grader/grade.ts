@@ -30,7 +30,7 @@
  * @module
  */
 
-import { type Course, CourseError, findLab, type LabEntry } from "../tools/course.ts";
+import { type Course, CourseError, findLab, type LabEntry } from "../core/course.ts";
 import {
   absolutePath,
   type CoursePaths,
@@ -39,7 +39,7 @@ import {
   loadCourse,
   mapPool,
   plural,
-} from "../tools/lab_env.ts";
+} from "../core/lab_env.ts";
 import { type ClassSummary, classSummary, gradebookCsv, type LabColumn } from "./gradebook.ts";
 import { gradescopeResults } from "./results.ts";
 import { DEFAULT_LIMITS, runSandbox, type SandboxLimits } from "./sandbox.ts";
@@ -137,7 +137,7 @@ const REFERENCE_DIR = ".grader/reference";
  * @example
  * ```ts
  * import { selectLabs } from "./grade.ts";
- * import type { Course } from "../tools/course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * selectLabs(course, ["4", "01"]).map((lab) => lab.slug); // → ["01-goroutines", "04-channels"]
  * ```

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyTree, fileUrlToPath, walkFiles } from "../tools/lab_env.ts";
+import { copyTree, fileUrlToPath, walkFiles } from "../core/lab_env.ts";
 import { type GradeReport, gradeSubmissions } from "./grade.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";

@@ -19,8 +19,8 @@
  * @module
  */
 
-import { CourseError } from "../tools/course.ts";
-import { takeFlag, takeOption } from "../tools/lab_env.ts";
+import { CourseError } from "../core/course.ts";
+import { takeFlag, takeOption } from "../core/lab_env.ts";
 import { GradeError, gradeSubmissions } from "./grade.ts";
 import { DEFAULT_LIMITS } from "./sandbox.ts";
 import { SubmissionsError } from "./submissions.ts";

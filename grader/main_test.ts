@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyTree, fileUrlToPath } from "../tools/lab_env.ts";
+import { copyTree, fileUrlToPath } from "../core/lab_env.ts";
 import { main } from "./main.ts";
 import type { GradescopeResults } from "./results.ts";
 

@@ -5,7 +5,7 @@
  * The folder holds the course's `labs/primitives/` and lab folder (never the
  * student's copies), then only the student's files the manifest lists, then the
  * hidden tests, plus the course's deno.json, package.json and deno.lock
- * (`createSandbox` in tools/lab_env.ts builds it). The process may read that
+ * (`createSandbox` in core/lab_env.ts builds it). The process may read that
  * folder, except the hidden tests' source; it may not write, run commands, read
  * the environment or use the network, except loopback for a lab whose manifest
  * `permissions` say so. It runs under a wall-clock limit (its whole process
@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import { DEFAULT_LIMITS, runSandbox } from "./sandbox.ts";
- * import { coursePaths, loadCourse } from "../tools/lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * const outcome = await runSandbox(paths, lab, { kind: "solution" }, DEFAULT_LIMITS);
@@ -25,7 +25,7 @@
  * @module
  */
 
-import { type LabEntry, permissionFlags } from "../tools/course.ts";
+import { type LabEntry, permissionFlags } from "../core/course.ts";
 import {
   type CoursePaths,
   createSandbox,
@@ -34,9 +34,9 @@ import {
   joinPath,
   type Sandbox,
   walkFiles,
-} from "../tools/lab_env.ts";
-import type { TestResult } from "../tools/test_report.ts";
-import { runTests, type TestRun } from "../tools/test_runner.ts";
+} from "../core/lab_env.ts";
+import type { TestResult } from "../core/test_report.ts";
+import { runTests, type TestRun } from "../core/test_runner.ts";
 import type { StudentFile } from "./submissions.ts";
 
 /** The limits one lab run gets. */
@@ -80,7 +80,7 @@ export type SandboxSource =
  * @example
  * ```ts
  * import { prepareSandbox } from "./sandbox.ts";
- * import { coursePaths, loadCourse } from "../tools/lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * const bytes = new TextEncoder().encode("export {};\n");
@@ -126,7 +126,7 @@ export async function prepareSandbox(
  * @example
  * ```ts
  * import { DEFAULT_LIMITS, sandboxFlags } from "./sandbox.ts";
- * import type { LabEntry } from "../tools/course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry;
  * sandboxFlags(lab, "/tmp/sb", "/tmp/sb/labs/04-channels", ["first_hidden_test.ts"], DEFAULT_LIMITS);
  * // → { permissions: ["--no-prompt", "--allow-read=/tmp/sb", "--deny-read=/tmp/sb/labs/04-…"], flags: [...] }
@@ -187,7 +187,7 @@ function typeErrors(details: string[]): string[] {
  * @example
  * ```ts
  * import { DEFAULT_LIMITS, describeProblem } from "./sandbox.ts";
- * import type { TestRun } from "../tools/test_runner.ts";
+ * import type { TestRun } from "../core/test_runner.ts";
  * declare const run: TestRun;
  * describeProblem({ ...run, timedOut: true }, DEFAULT_LIMITS); // → "timed out after 60 s"
  * ```
@@ -236,7 +236,7 @@ function relativeTo(dirs: string[]): (text: string | undefined) => string | unde
  * @example
  * ```ts
  * import { DEFAULT_LIMITS, runSandbox } from "./sandbox.ts";
- * import { coursePaths, loadCourse } from "../tools/lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * const outcome = await runSandbox(paths, lab, { kind: "solution" }, DEFAULT_LIMITS);

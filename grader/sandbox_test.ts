@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { LabEntry } from "../tools/course.ts";
-import { coursePaths, fileUrlToPath, hashFile, loadCourse, walkFiles } from "../tools/lab_env.ts";
-import type { TestRun } from "../tools/test_runner.ts";
+import type { LabEntry } from "../core/course.ts";
+import { coursePaths, fileUrlToPath, hashFile, loadCourse, walkFiles } from "../core/lab_env.ts";
+import type { TestRun } from "../core/test_runner.ts";
 import {
   DEFAULT_LIMITS,
   describeProblem,

@@ -17,8 +17,8 @@
  * @module
  */
 
-import { type LabEntry, testNameMatches } from "../tools/course.ts";
-import { summarizeFailure, type TestResult } from "../tools/test_report.ts";
+import { type LabEntry, testNameMatches } from "../core/course.ts";
+import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 
 /** One hidden test of a lab, as the solution's run names it, and its worth. */
 export interface ReferenceTest {
@@ -109,7 +109,7 @@ export function capText(text: string, maxBytes = MAX_TEST_OUTPUT_BYTES): string 
  * @example
  * ```ts
  * import { pointsFor } from "./score.ts";
- * import type { LabEntry } from "../tools/course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry; // points: { "adds": 3 }
  * pointsFor(lab, "adder > adds"); // → 3
  * ```
@@ -138,7 +138,7 @@ export interface ReferenceFindings {
  * @example
  * ```ts
  * import { referenceFromReport } from "./score.ts";
- * import type { LabEntry } from "../tools/course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry;
  * const found = referenceFromReport(lab, [
  *   { name: "adder > adds", leaf: "adds", groups: ["adder"], status: "passed" },

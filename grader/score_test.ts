@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { LabEntry } from "../tools/course.ts";
-import type { TestResult } from "../tools/test_report.ts";
+import type { LabEntry } from "../core/course.ts";
+import type { TestResult } from "../core/test_report.ts";
 import {
   capText,
   failureOutput,

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { LabEntry } from "../tools/course.ts";
+import type { LabEntry } from "../core/course.ts";
 import {
   type CoursePaths,
   exists,
@@ -21,7 +21,7 @@ import {
   hashText,
   joinPath,
   walkFiles,
-} from "../tools/lab_env.ts";
+} from "../core/lab_env.ts";
 import { PRELOAD_SOURCE } from "./sandbox.ts";
 import type { LabGrade } from "./score.ts";
 
@@ -218,7 +218,7 @@ export async function readLabGrade(path: string): Promise<LabGrade | undefined> 
  * @example
  * ```ts
  * import { courseFingerprint } from "./store.ts";
- * import { coursePaths, loadCourse } from "../tools/lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * await courseFingerprint(paths, lab); // → "5d41…" (64 hex digits)

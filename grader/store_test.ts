@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { coursePaths } from "../tools/lab_env.ts";
-import type { LabEntry } from "../tools/course.ts";
+import { coursePaths } from "../core/lab_env.ts";
+import type { LabEntry } from "../core/course.ts";
 import {
   courseFingerprint,
   GRADER_VERSION,

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { collectLabFiles, findSubmissions } from "./submissions.ts";
- * import { coursePaths, loadCourse } from "../tools/lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const [lab] = (await loadCourse(coursePaths("."))).labs;
  * for (const submission of await findSubmissions("submissions")) {
  *   const files = await collectLabFiles(submission, lab);
@@ -18,8 +18,8 @@
  * @module
  */
 
-import type { LabEntry } from "../tools/course.ts";
-import { absolutePath, joinPath } from "../tools/lab_env.ts";
+import type { LabEntry } from "../core/course.ts";
+import { absolutePath, joinPath } from "../core/lab_env.ts";
 
 /** Largest file a student may hand in, by default. */
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024;
@@ -196,7 +196,7 @@ function kib(bytes: number): string {
  * @example
  * ```ts
  * import { collectLabFiles, type Submission } from "./submissions.ts";
- * import type { LabEntry } from "../tools/course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const submission: Submission;
  * declare const lab: LabEntry;
  * const { present, missing, refused } = await collectLabFiles(submission, lab);

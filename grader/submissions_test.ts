@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { LabEntry } from "../tools/course.ts";
+import type { LabEntry } from "../core/course.ts";
 import {
   collectLabFiles,
   findSubmissions,

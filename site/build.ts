@@ -20,7 +20,7 @@ import { toSSG } from "hono/ssg";
 import type { FileSystemModule } from "hono/ssg";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CourseError } from "../tools/course.ts";
+import { CourseError } from "../core/course.ts";
 import { createApp } from "./app.tsx";
 import { checkBuiltSite, listFiles } from "./check_output.ts";
 import { loadSite, ResultsError, SiteLoadError } from "./load.ts";

@@ -17,7 +17,7 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Course, type LabEntry, parseCourse } from "../tools/course.ts";
+import { type Course, type LabEntry, parseCourse } from "../core/course.ts";
 import { renderMarkdown, type TocEntry } from "./markdown.ts";
 import { labPath, notePath, relativeHref, resolveRepoPath, studentSlugs } from "./paths.ts";
 import {
@@ -234,7 +234,7 @@ export async function loadSite(options: LoadOptions): Promise<SiteData> {
  * @example
  * ```ts
  * import { loadResults } from "./load.ts";
- * import type { Course } from "../tools/course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * const results = await loadResults("results", course, console.log);
  * results.students.length;

@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * import { parseStudentResults, summarise } from "./results.ts";
- * import type { Course } from "../tools/course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * const text = '{"score":1,"tests":[{"name":"04-channels: first wins","score":1,"max_score":1,' +
  *   '"status":"passed","output":"","visibility":"visible"}]}';
@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import type { Course, LabEntry } from "../tools/course.ts";
+import type { Course, LabEntry } from "../core/course.ts";
 
 /** Thrown when a results file is not valid JSON or not in the grader's format; lists every problem. */
 export class ResultsError extends Error {
@@ -165,7 +165,7 @@ function labOfTest(
  * @example
  * ```ts
  * import { parseStudentResults } from "./results.ts";
- * import type { Course } from "../tools/course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * const student = parseStudentResults("ada", '{"tests":[]}', "ada/results.json", course);
  * student.maxScore; // → 0
@@ -393,7 +393,7 @@ export function parseSummary(text: string, source: string): SummaryInfo {
  * @example
  * ```ts
  * import { summarise, type StudentResults } from "./results.ts";
- * import type { Course } from "../tools/course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * declare const students: StudentResults[];
  * const report = summarise(students, course);

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseCourse } from "../tools/course.ts";
+import { parseCourse } from "../core/course.ts";
 import {
   cleanText,
   formatScore,

@@ -18,7 +18,7 @@
  */
 import { extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CourseError } from "../tools/course.ts";
+import { CourseError } from "../core/course.ts";
 import { BuildError, buildSite } from "./build.ts";
 import { ResultsError, SiteLoadError } from "./load.ts";
 import { SITE_CSP } from "./pages/layout.tsx";

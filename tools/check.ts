@@ -32,7 +32,7 @@ import {
   type LabEntry,
   permissionFlags,
   testNameMatches,
-} from "./course.ts";
+} from "../core/course.ts";
 import {
   type CoursePaths,
   coursePaths,
@@ -49,9 +49,9 @@ import {
   plural,
   takeFlag,
   takeOption,
-} from "./lab_env.ts";
-import { summarizeFailure, type TestResult } from "./test_report.ts";
-import { countResults, runTests, type TestRun } from "./test_runner.ts";
+} from "../core/lab_env.ts";
+import { summarizeFailure, type TestResult } from "../core/test_report.ts";
+import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
 
 const USAGE = `Usage: deno task check [--timeout <seconds>] [--root <folder>]
 
@@ -104,7 +104,7 @@ export function staticStudentImports(source: string, studentFiles: string[]): st
  * @example
  * ```ts
  * import { checkTestNames } from "./check.ts";
- * import type { LabEntry } from "./course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry;
  * checkTestNames(lab, ["adder > adds"], ["adder > adds big numbers"]);
  * ```
@@ -324,7 +324,7 @@ async function checkRuns(
  * @example
  * ```ts
  * import { checkLab } from "./check.ts";
- * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * const findings = await checkLab(paths, lab, 120_000, console.log);

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { checkTestNames, staticStudentImports } from "./check.ts";
-import type { LabEntry } from "./course.ts";
+import type { LabEntry } from "../core/course.ts";
 
 describe("staticStudentImports", () => {
   const files = ["tracker.ts", "pool.ts"];

@@ -2,7 +2,7 @@
 // deno.json tasks give them, on the fixture course in tools/testdata/course.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exists, joinPath, walkFiles } from "./lab_env.ts";
+import { exists, joinPath, walkFiles } from "../core/lab_env.ts";
 import { makeFixtureCourse } from "./testdata/make_fixture.ts";
 
 const onDeno = typeof Deno !== "undefined";
@@ -225,7 +225,7 @@ describe("deno task release", { skip: !onDeno && "needs Deno" }, () => {
       assert.equal(result.code, 0, explain(result));
       assert.match(result.stdout, /\nrelease: .*student holds 2 labs for students; no solutions/);
       const files = await walkFiles(edition);
-      assert.deepEqual(files.filter((path) => !path.startsWith("tools/")), [
+      assert.deepEqual(files.filter((path) => !/^(tools|core)\//.test(path)), [
         ".gitignore",
         "README.md",
         "deno.json",

@@ -27,7 +27,7 @@
  * @module
  */
 
-import { type Course, findLab, type LabEntry, permissionFlags } from "./course.ts";
+import { type Course, findLab, type LabEntry, permissionFlags } from "../core/course.ts";
 import {
   type CoursePaths,
   coursePaths,
@@ -46,7 +46,7 @@ import {
   takeFlag,
   takeOption,
   wantsColor,
-} from "./lab_env.ts";
+} from "../core/lab_env.ts";
 import {
   describeStatus,
   type LabStatus,
@@ -54,7 +54,7 @@ import {
   renderLabRun,
   statusOf,
 } from "./lab_view.ts";
-import { runTests, type TestRun } from "./test_runner.ts";
+import { runTests, type TestRun } from "../core/test_runner.ts";
 
 const USAGE = `Usage:
   deno task lab                  list the labs, their status, and what to do next
@@ -76,7 +76,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * @example
  * ```ts
  * import { isUntouched } from "./lab.ts";
- * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * await isUntouched(paths, lab);
@@ -99,7 +99,7 @@ export async function isUntouched(paths: CoursePaths, lab: LabEntry): Promise<bo
  * @example
  * ```ts
  * import { runLab } from "./lab.ts";
- * import { coursePaths, loadCourse } from "./lab_env.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
  * const run = await runLab(paths, lab, { timeoutMs: 60_000 });

@@ -8,19 +8,19 @@
  * @example
  * ```ts
  * import { renderLabRun } from "./lab_view.ts";
- * import { makeStyle } from "./lab_env.ts";
- * import type { Course, LabEntry } from "./course.ts";
- * import type { TestRun } from "./test_runner.ts";
+ * import { makeStyle } from "../core/lab_env.ts";
+ * import type { Course, LabEntry } from "../core/course.ts";
+ * import type { TestRun } from "../core/test_runner.ts";
  * declare const course: Course, lab: LabEntry, run: TestRun;
  * console.log(renderLabRun(course, lab, run, makeStyle(false)));
  * ```
  * @module
  */
 
-import { type Course, hintFor, type LabEntry } from "./course.ts";
-import type { Style } from "./lab_env.ts";
-import { summarizeFailure, type TestResult } from "./test_report.ts";
-import { countResults, type TestRun } from "./test_runner.ts";
+import { type Course, hintFor, type LabEntry } from "../core/course.ts";
+import type { Style } from "../core/lab_env.ts";
+import { summarizeFailure, type TestResult } from "../core/test_report.ts";
+import { countResults, type TestRun } from "../core/test_runner.ts";
 
 /** A lab's state as the course table shows it. */
 export type LabStatus =
@@ -35,7 +35,7 @@ export type LabStatus =
  * @example
  * ```ts
  * import { statusOf } from "./lab_view.ts";
- * import type { TestRun } from "./test_runner.ts";
+ * import type { TestRun } from "../core/test_runner.ts";
  * declare const run: TestRun;
  * statusOf(run); // → { kind: "failing", passed: 5, total: 8 }
  * ```
@@ -95,7 +95,7 @@ function statusMark(status: LabStatus, style: Style): string {
  * @example
  * ```ts
  * import { labCommand } from "./lab_view.ts";
- * import type { LabEntry } from "./course.ts";
+ * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry;
  * labCommand(lab); // → "deno task lab 04"
  * ```
@@ -111,8 +111,8 @@ export function labCommand(lab: LabEntry): string {
  * @example
  * ```ts
  * import { renderCourseTable } from "./lab_view.ts";
- * import { makeStyle } from "./lab_env.ts";
- * import type { Course } from "./course.ts";
+ * import { makeStyle } from "../core/lab_env.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * renderCourseTable(course, course.labs.map(() => ({ kind: "not-started" })), makeStyle(false));
  * ```
@@ -172,7 +172,7 @@ function renderFailure(test: TestResult, indent: string, style: Style): string[]
  * @example
  * ```ts
  * import { renderResults } from "./lab_view.ts";
- * import { makeStyle } from "./lab_env.ts";
+ * import { makeStyle } from "../core/lab_env.ts";
  * renderResults([{ name: "adds", leaf: "adds", groups: [], status: "passed" }], makeStyle(false));
  * // → ["  ✓ adds"]
  * ```
@@ -208,7 +208,7 @@ export function renderResults(results: TestResult[], style: Style): string[] {
  * @example
  * ```ts
  * import { progressLine } from "./lab_view.ts";
- * import { makeStyle } from "./lab_env.ts";
+ * import { makeStyle } from "../core/lab_env.ts";
  * progressLine(2, 3, makeStyle(false)); // → "2/3 passing  ■■□"
  * ```
  */
@@ -228,9 +228,9 @@ export function progressLine(passed: number, total: number, style: Style): strin
  * @example
  * ```ts
  * import { renderLabRun } from "./lab_view.ts";
- * import { makeStyle } from "./lab_env.ts";
- * import type { Course, LabEntry } from "./course.ts";
- * import type { TestRun } from "./test_runner.ts";
+ * import { makeStyle } from "../core/lab_env.ts";
+ * import type { Course, LabEntry } from "../core/course.ts";
+ * import type { TestRun } from "../core/test_runner.ts";
  * declare const course: Course, lab: LabEntry, run: TestRun;
  * console.log(renderLabRun(course, lab, run, makeStyle(false)));
  * ```

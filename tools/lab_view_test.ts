@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Course, LabEntry } from "./course.ts";
-import { makeStyle } from "./lab_env.ts";
+import type { Course, LabEntry } from "../core/course.ts";
+import { makeStyle } from "../core/lab_env.ts";
 import {
   describeStatus,
   labCommand,
@@ -11,8 +11,8 @@ import {
   renderResults,
   statusOf,
 } from "./lab_view.ts";
-import type { TestResult } from "./test_report.ts";
-import type { TestRun } from "./test_runner.ts";
+import type { TestResult } from "../core/test_report.ts";
+import type { TestRun } from "../core/test_runner.ts";
 
 const plain = makeStyle(false);
 

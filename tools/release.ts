@@ -25,7 +25,7 @@
  * @module
  */
 
-import { type Course, studentCourse } from "./course.ts";
+import { type Course, studentCourse } from "../core/course.ts";
 import {
   absolutePath,
   configForTestRuns,
@@ -41,7 +41,7 @@ import {
   takeFlag,
   takeOption,
   walkFiles,
-} from "./lab_env.ts";
+} from "../core/lab_env.ts";
 
 const USAGE = `Usage: deno task release <dir> [--root <folder>]
 
@@ -90,7 +90,7 @@ export function studentDenoConfig(config: Record<string, unknown>): Record<strin
  * @example
  * ```ts
  * import { studentReadme } from "./release.ts";
- * import type { Course } from "./course.ts";
+ * import type { Course } from "../core/course.ts";
  * declare const course: Course;
  * await Deno.writeTextFile("README.md", studentReadme(course));
  * ```
@@ -132,7 +132,7 @@ ${rows.join("\n")}
 - \`notes/\`: the chapters.
 - \`labs/<lab>/\`: the task (README.md), the files you edit, and the public tests (\`*_test.ts\`).
 - \`labs/primitives/\`: Go's concurrency toolbox in TypeScript, which every lab imports.
-- \`tools/\`: the \`deno task lab\` command.
+- \`tools/\` and \`core/\`: the \`deno task lab\` command and the course model it reads.
 
 Your work is graded with further tests that are not in this folder, so make
 your code right, not just the visible tests green. Bun runs the public tests
@@ -141,15 +141,16 @@ too: \`bun install\`, then \`bun test labs/${first.slug}\`.
 }
 
 /**
- * The local modules `entry` loads, as paths relative to the tools folder, from
+ * The local modules `entry` loads, as paths relative to the course root, from
  * `deno info --json` (so a module added to the runner later ships without
- * anyone updating a list).
+ * anyone updating a list). The runner may load its own folder, tools/, and the
+ * shared course model in core/; anything else would not ship.
  *
- * @throws {Error} when `deno info` fails, or the runner imports a local module outside tools/.
+ * @throws {Error} when `deno info` fails, or the runner imports a local module outside tools/ and core/.
  * @example
  * ```ts
  * import { runnerModules } from "./release.ts";
- * await runnerModules(); // → ["course.ts", "lab.ts", "lab_env.ts", ...]
+ * await runnerModules(); // → ["core/course.ts", "core/lab_env.ts", ..., "tools/lab.ts", ...]
  * ```
  */
 export async function runnerModules(entry = joinPath(toolsDir, "lab.ts")): Promise<string[]> {
@@ -168,14 +169,18 @@ export async function runnerModules(entry = joinPath(toolsDir, "lab.ts")): Promi
   const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
     modules: { specifier: string }[];
   };
-  const prefix = toolsUrl.href;
+  const rootUrl = new URL("../", toolsUrl).href;
+  const shipped = ["tools/", "core/"];
   const modules: string[] = [];
   for (const { specifier } of graph.modules) {
     if (!specifier.startsWith("file:")) continue;
-    if (!specifier.startsWith(prefix)) {
-      throw new Error(`the lab runner imports ${specifier}, outside tools/; it would not ship`);
+    const relative = decodeURIComponent(specifier.slice(rootUrl.length));
+    if (!specifier.startsWith(rootUrl) || !shipped.some((dir) => relative.startsWith(dir))) {
+      throw new Error(
+        `the lab runner imports ${specifier}, outside tools/ and core/; it would not ship`,
+      );
     }
-    modules.push(decodeURIComponent(specifier.slice(prefix.length)));
+    modules.push(relative);
   }
   return modules.sort();
 }
@@ -197,7 +202,7 @@ async function isMissingOrEmpty(dir: string): Promise<boolean> {
  * @example
  * ```ts
  * import { findLeaks } from "./release.ts";
- * import { coursePaths } from "./lab_env.ts";
+ * import { coursePaths } from "../core/lab_env.ts";
  * await findLeaks("dist/student", coursePaths(".")); // → [] when the edition is clean
  * ```
  */
@@ -263,8 +268,9 @@ async function writeEdition(dir: string, paths: CoursePaths, course: Course): Pr
   );
   if (await exists(paths.notes)) await copyTree(paths.notes, joinPath(dir, "notes"));
   for (const module of await runnerModules()) {
-    await Deno.mkdir(joinPath(dir, "tools"), { recursive: true });
-    await Deno.copyFile(joinPath(toolsDir, module), joinPath(dir, "tools", module));
+    const target = joinPath(dir, module);
+    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(joinPath(toolsDir, "..", module), target);
   }
   const config = JSON.parse(await Deno.readTextFile(joinPath(paths.root, "deno.json")));
   await Deno.writeTextFile(

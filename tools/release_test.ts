@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Course } from "./course.ts";
-import { coursePaths, joinPath } from "./lab_env.ts";
+import type { Course } from "../core/course.ts";
+import { coursePaths, joinPath } from "../core/lab_env.ts";
 import {
   findLeaks,
   runnerModules,
@@ -69,11 +69,19 @@ describe("studentReadme", () => {
 describe("runnerModules", { skip: !onDeno && "needs Deno" }, () => {
   it("lists lab.ts and every local module it loads, and no test file", async () => {
     const modules = await runnerModules();
-    for (const module of ["lab.ts", "course.ts", "lab_env.ts", "lab_view.ts", "test_runner.ts"]) {
+    for (
+      const module of [
+        "tools/lab.ts",
+        "core/course.ts",
+        "core/lab_env.ts",
+        "tools/lab_view.ts",
+        "core/test_runner.ts",
+      ]
+    ) {
       assert.ok(modules.includes(module), `${module} is missing from ${modules.join(", ")}`);
     }
     assert.equal(modules.some((module) => module.endsWith("_test.ts")), false);
-    assert.equal(modules.includes("check.ts") || modules.includes("release.ts"), false);
+    assert.equal(modules.includes("tools/check.ts") || modules.includes("tools/release.ts"), false);
   });
 });
 

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { copyTree, joinPath } from "../../tools/lab_env.ts";
+import { copyTree, joinPath } from "../../core/lab_env.ts";
 
 /** What the class fixture built, for the tests' assertions. */
 export interface ClassFixture {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { copyTree, exists, fileUrlToPath, joinPath, walkFiles } from "../lab_env.ts";
+import { copyTree, exists, fileUrlToPath, joinPath, walkFiles } from "../../core/lab_env.ts";
 
 const fixtureDir = fileUrlToPath(new URL("./course", import.meta.url));
 const workbookRoot = fileUrlToPath(new URL("../..", import.meta.url));

@@ -17,7 +17,7 @@ import {
   takeOption,
   walkFiles,
 } from "./lab_env.ts";
-import { makeFixtureCourse } from "./testdata/make_fixture.ts";
+import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
 
 const onDeno = typeof Deno !== "undefined";
 
