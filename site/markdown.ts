@@ -216,8 +216,28 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): Ren
     },
   });
 
-  const html = marked.parse(source, { async: false });
+  const html = markChineseText(marked.parse(source, { async: false }));
   return { title, html, toc };
+}
+
+/** Chinese characters and the punctuation written with them. */
+const CHINESE_RUN = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+/g;
+
+/**
+ * Wraps every run of Chinese text in `<span lang="zh">`, so screen readers pronounce it and
+ * browsers pick a Chinese font for it; the page itself is English. Only text between tags is
+ * touched, never a tag or an attribute.
+ *
+ * @example
+ * ```ts
+ * import { markChineseText } from "./markdown.ts";
+ * markChineseText("<p>a goroutine (协程)</p>"); // → '<p>a goroutine (<span lang="zh">协程</span>)</p>'
+ * ```
+ */
+export function markChineseText(html: string): string {
+  return html.split(/(<[^>]*>)/).map((part, index) =>
+    index % 2 === 1 ? part : part.replace(CHINESE_RUN, (run) => `<span lang="zh">${run}</span>`)
+  ).join("");
 }
 
 /**
