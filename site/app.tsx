@@ -97,11 +97,12 @@ export function createApp(site: SiteData): Hono {
 
   app.get(`/${PRIMITIVES_PATH}`, (c) => c.html(<PrimitivesPage site={site} />));
   app.get(`/${SEARCH_PATH}`, (c) => c.html(<SearchPage site={site} />));
-  const searchIndex = buildSearchIndex(site);
-  app.get(
-    `/${SEARCH_INDEX_PATH}`,
-    (c) => c.body(searchIndex, 200, { "content-type": "application/json; charset=utf-8" }),
-  );
+  // Built on first request only: tests that never ask for it do not pay for it.
+  let searchIndex: string | undefined;
+  app.get(`/${SEARCH_INDEX_PATH}`, (c) => {
+    searchIndex ??= buildSearchIndex(site);
+    return c.body(searchIndex, 200, { "content-type": "application/json; charset=utf-8" });
+  });
   const javascript = { "content-type": "text/javascript; charset=utf-8" };
   app.get(`/${SEARCH_LIBRARY_PATH}`, (c) => c.body(site.search.library, 200, javascript));
   app.get(`/${SEARCH_SCRIPT_PATH}`, (c) => c.body(site.search.script, 200, javascript));

@@ -163,7 +163,7 @@ function PassRateTable(props: { rates: PassRate[]; withLab?: (rate: PassRate) =>
           {props.rates.map((rate) => (
             <tr>
               <td class="test-name">
-                {props.withLab ? <span class="muted">{props.withLab(rate)}:{" "}</span> : null}
+                {props.withLab ? <span class="muted">{props.withLab(rate)}:</span> : null}
                 {rate.shortName}
               </td>
               <td class="number">{rate.passed} / {rate.total}</td>
@@ -304,8 +304,11 @@ export function ClassPage(props: { site: SiteData; results: ResultsData }) {
                 <thead>
                   <tr>
                     <th scope="col">Student</th>
-                    {columns.map((labId) => <th scope="col" class="number">{shortLabel(labId)}
-                    </th>)}
+                    {
+                      // deno-lint-ignore jsx-key -- rendered on the server: hono/jsx would print a key
+                      columns.map((labId) => <th scope="col" class="number">{shortLabel(labId)}
+                      </th>)
+                    }
                     <th scope="col" class="number">Total</th>
                   </tr>
                 </thead>

@@ -114,7 +114,10 @@ export function Layout(props: LayoutProps) {
           {props.description ? <meta name="description" content={props.description} /> : null}
           <title>{fullTitle}</title>
           <link rel="stylesheet" href={href(STYLE_PATH)} />
-          {(props.scripts ?? []).map((script) => <script src={href(script)} defer />)}
+          {
+            // deno-lint-ignore jsx-key -- rendered on the server: hono/jsx would print a key
+            (props.scripts ?? []).map((script) => <script src={href(script)} defer />)
+          }
         </head>
         <body>
           <header class="site-header">
