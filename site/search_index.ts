@@ -48,12 +48,17 @@ const EXCERPT_LENGTH = 180;
  * @example
  * ```ts
  * import { htmlToText } from "./search_index.ts";
- * htmlToText("<p>Send on a <code>Chan&lt;T&gt;</code></p>"); // → "Send on a Chan<T>"
+ * htmlToText("<p>Send on a <code>Chan&lt;T&gt;</code>.</p><p>Then</p>"); // → "Send on a Chan<T>. Then"
  * ```
  */
 export function htmlToText(html: string): string {
   return html
-    .replace(/<[^>]*>/g, " ")
+    // A block's edge separates words; an inline tag (code, a link, emphasis) does not.
+    .replace(
+      /<\/?(?:p|div|li|ul|ol|h\d|tr|td|th|pre|br|table|thead|tbody|blockquote)\b[^>]*>/g,
+      " ",
+    )
+    .replace(/<[^>]*>/g, "")
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")
     .replace(/&quot;/g, '"')
@@ -114,7 +119,7 @@ export function searchDocuments(site: SiteData): SearchDocument[] {
     for (const page of chapter.pages) {
       add(
         notePath(chapter.slug, page.number),
-        `Chapter ${chapter.number}: ${chapter.title}`,
+        chapter.title,
         page.html,
         chapter.title,
       );
