@@ -52,6 +52,9 @@ export interface RenderOptions {
   resolveLink?: (target: string) => string | null;
 }
 
+/** Raw HTML made only of attribute-free `<details>`, `<summary>…</summary>` and `</details>`. */
+const FOLDING_TAGS = /^(?:\s*(?:<details>|<\/details>|<summary>[^<>]*<\/summary>)\s*)+$/;
+
 /** Code block languages, as written after the fence, mapped to highlight.js's names. */
 const LANGUAGE_ALIASES: Record<string, string> = {
   ts: "typescript",
@@ -178,7 +181,15 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): Ren
         return `<pre${label}><code class="${className}">${body}\n</code></pre>\n`;
       },
       // Raw HTML in a Markdown file is shown, not obeyed: the site promises no scripts at all.
+      // The one exception is a folded answer: bare <details>, <summary>text</summary> and
+      // </details>, which carry no attribute and so nothing that could run.
       html({ text, block }: Tokens.HTML | Tokens.Tag): string {
+        if (FOLDING_TAGS.test(text)) {
+          return text.replace(
+            /<summary>([^<>]*)<\/summary>/g,
+            (_, label: string) => `<summary>${escapeHtml(decodeBasicEntities(label))}</summary>`,
+          );
+        }
         return block
           ? `<pre class="raw-html">${escapeHtml(text.trimEnd())}</pre>\n`
           : escapeHtml(text);

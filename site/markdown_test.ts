@@ -130,3 +130,25 @@ describe("markChineseText", () => {
     assert.match(renderMarkdown("A goroutine (协程).").html, /\(<span lang="zh">协程<\/span>\)/);
   });
 });
+
+describe("folded answers", () => {
+  it("keeps bare <details> and <summary> so answers fold, with Markdown inside", () => {
+    const { html } = renderMarkdown(
+      "Question?\n\n<details>\n<summary>Answers & why</summary>\n\n1. **Yes**.\n\n</details>\n",
+    );
+    assert.match(html, /<details>\n<summary>Answers &amp; why<\/summary>/);
+    assert.match(html, /<ol>\n<li><strong>Yes<\/strong>\.<\/li>\n<\/ol>\n<\/details>/);
+  });
+
+  it("still escapes a details tag that carries an attribute, or anything beside it", () => {
+    for (
+      const source of [
+        '<details ontoggle="alert(1)">\n<summary>x</summary>\n\ny\n\n</details>\n',
+        "<details>\n<summary>x</summary><img src=x onerror=alert(1)>\n\ny\n\n</details>\n",
+      ]
+    ) {
+      const { html } = renderMarkdown(source);
+      assert.doesNotMatch(html, /<details |<img/, source);
+    }
+  });
+});
