@@ -80,15 +80,12 @@ export class SelectGroup extends Parked {
   }
   describe(): string {
     if (this.ops.length === 0) return "select (no cases)";
-    let next = 0;
-    const cases = this.ops.map((op, index) => {
-      const waiter = this.waiters[next];
-      if (waiter !== undefined && waiter.index === index) {
-        next++;
-        return waiter.describeOp();
-      }
-      return `${op === "send" ? "send to" : "recv from"} nil chan`;
-    });
+    // The waiters are in registration order, which is random; the report
+    // lists the cases in the order the program wrote them.
+    const byIndex = new Map(this.waiters.map((waiter) => [waiter.index, waiter]));
+    const cases = this.ops.map((op, index) =>
+      byIndex.get(index)?.describeOp() ?? `${op === "send" ? "send to" : "recv from"} nil chan`
+    );
     return `select on [${cases.join(", ")}]`;
   }
   /** Commits the case `index`: unlinks every waiter and resolves the select. */

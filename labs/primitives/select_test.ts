@@ -257,3 +257,59 @@ describe("select choice and nil channels", () => {
     assert.equal((await pending).index, 1);
   });
 });
+
+describe("select registration order (Go's selectgo lock order)", () => {
+  // Go's TestPseudoRandomSend: a select with two send cases on one channel,
+  // blocked until a receiver arrives, must not always commit the same case.
+  for (const capacity of [0, 100]) {
+    it(`two blocked send cases on one channel each win over 10% (cap ${capacity})`, async () => {
+      const n = 100;
+      const ch = new Chan<number>(capacity);
+      const received: number[] = [];
+      const done = new Chan<void>();
+      go(async () => {
+        for (let i = 0; i < n; i++) {
+          await new Promise<void>((resolve) => setImmediate(resolve)); // runtime.Gosched()
+          received.push((await ch.recv())[0]!);
+        }
+        done.close();
+      });
+      for (let i = 0; i < n; i++) await select([send(ch, 1), send(ch, 0)]);
+      await done.recv();
+      const ones = received.filter((v) => v === 1).length;
+      const zeros = n - ones;
+      assert.ok(ones > n / 10 && zeros > n / 10, `${zeros} zeros and ${ones} ones`);
+    });
+  }
+
+  it("two blocked receive cases on one channel each get a fair share of later sends", async () => {
+    const rounds = 2000;
+    const ch = new Chan<number>();
+    const wins = [0, 0];
+    for (let i = 0; i < rounds; i++) {
+      const pending = select([recv(ch), recv(ch)]);
+      await ch.send(i);
+      wins[(await pending).index]++;
+    }
+    // Binomial(2000, 1/2): sd ~22.4; 6 sd is a false alarm once in ~10^9.
+    assert.ok(Math.abs(wins[0] - rounds / 2) < 6 * 22.4, `wins: ${wins.join(", ")}`);
+  });
+
+  it("the dump lists a blocked select's cases in source order whatever the registration order", async () => {
+    const a = new Chan<number>(0, { name: "a" });
+    const b = new Chan<number>(0, { name: "b" });
+    for (let i = 0; i < 20; i++) {
+      const quit = new Chan<void>(0, { name: "quit" });
+      const pending = select([recv(a), send(b, 1), recv<number>(null), recv(quit)]);
+      await settle();
+      assert.ok(
+        runtime.stack().includes(
+          'select on [recv from chan "a", send to chan "b", recv from nil chan, recv from chan "quit"]',
+        ),
+        runtime.stack(),
+      );
+      quit.close();
+      assert.equal((await pending).index, 3);
+    }
+  });
+});
