@@ -1,10 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
 import { RWMutex } from "./rw_mutex.ts";
-import { realTurns, seededRandom } from "./testing.ts";
+import { expectFatal, realTurns, seededRandom } from "./testing.ts";
 
 const { settle } = realTurns(3);
 
@@ -15,29 +14,29 @@ function record(acquired: Promise<void>, order: string[], name: string): Promise
   });
 }
 
-describe("RWMutex panics", () => {
-  it("rUnlock without a read lock throws Panic(sync: RUnlock of unlocked RWMutex)", async () => {
+describe("RWMutex misuse is Go's fatal error", () => {
+  it("rUnlock without a read lock is fatal: sync: RUnlock of unlocked RWMutex", async () => {
     const mu = new RWMutex();
-    const expected = new Panic("sync: RUnlock of unlocked RWMutex");
-    assert.throws(() => mu.rUnlock(), expected);
+    const expected = "sync: RUnlock of unlocked RWMutex";
+    expectFatal(() => mu.rUnlock(), expected);
     await mu.lock(); // a write lock is not a read lock
-    assert.throws(() => mu.rUnlock(), expected);
+    expectFatal(() => mu.rUnlock(), expected);
     mu.unlock();
     await mu.rLock();
     mu.rUnlock();
-    assert.throws(() => mu.rUnlock(), expected);
+    expectFatal(() => mu.rUnlock(), expected);
   });
 
-  it("unlock without the write lock throws Panic(sync: Unlock of unlocked RWMutex)", async () => {
+  it("unlock without the write lock is fatal: sync: Unlock of unlocked RWMutex", async () => {
     const mu = new RWMutex();
-    const expected = new Panic("sync: Unlock of unlocked RWMutex");
-    assert.throws(() => mu.unlock(), expected);
+    const expected = "sync: Unlock of unlocked RWMutex";
+    expectFatal(() => mu.unlock(), expected);
     await mu.rLock(); // a read lock is not a write lock
-    assert.throws(() => mu.unlock(), expected);
+    expectFatal(() => mu.unlock(), expected);
     mu.rUnlock();
     await mu.lock();
     mu.unlock();
-    assert.throws(() => mu.unlock(), expected);
+    expectFatal(() => mu.unlock(), expected);
   });
 });
 
