@@ -444,3 +444,42 @@ describe("time.Ticker", () => {
     });
   });
 });
+
+describe("time.Timer without a duration (Go's zero Timer)", () => {
+  it("starts stopped: delivers nothing, stop() says false, reset() arms it", async () => {
+    await withFakeClock(async (clock) => {
+      const timer = new time.Timer();
+      await clock.tickAsync(time.Hour);
+      assert.equal(await receiveNow(timer.c), "empty");
+      assert.equal(timer.stop(), false);
+      assert.equal(timer.reset(30), false);
+      await clock.tickAsync(29);
+      assert.equal(await receiveNow(timer.c), "empty");
+      await clock.tickAsync(1);
+      const at = await receiveNow(timer.c);
+      assert.ok(at instanceof Date && at.getTime() === time.Hour + 30, String(at));
+    });
+  });
+});
+
+describe("time.tick", () => {
+  it("delivers a tick every period, dropping ticks a slow receiver missed", async () => {
+    await withFakeClock(async (clock) => {
+      const ticks = time.tick(10)!;
+      await clock.tickAsync(10);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 10);
+      await clock.tickAsync(35); // three ticks come due, the channel holds one
+      assert.equal(ticks.len, 1);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 20);
+      await clock.tickAsync(5);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 50);
+    });
+  });
+
+  it("returns null, Go's nil channel, for a non-positive period, and rejects a non-number", () => {
+    assert.equal(time.tick(0), null);
+    assert.equal(time.tick(-5), null);
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => time.tick("1s" as any), TypeError);
+  });
+});
