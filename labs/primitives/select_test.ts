@@ -313,3 +313,81 @@ describe("select registration order (Go's selectgo lock order)", () => {
     }
   });
 });
+
+describe("ports of Go's select tests", () => {
+  for (const capacity of [0, 10]) {
+    it(`a select with a send and a receive on one channel never receives its own value (TestSelfSelect, cap ${capacity})`, async () => {
+      const c = new Chan<number>(capacity);
+      const wg = new Chan<void>(2);
+      let selfReceives = 0;
+      let receives = 0;
+      for (const p of [0, 1]) {
+        go(async () => {
+          for (let i = 0; i < 1000; i++) {
+            const r = await select([send(c, p), recv(c)]);
+            if (r.index === 1) receives++;
+            if (r.index === 1 && capacity === 0 && r.value === p) selfReceives++;
+          }
+          await wg.send();
+        });
+      }
+      await wg.recv();
+      await wg.recv();
+      assert.equal(selfReceives, 0, "an unbuffered select received its own send");
+      assert.ok(receives > 0, "no select ever took its receive case");
+    });
+  }
+
+  it("a select waiting twice on one channel leaves the queue intact when another case wins (TestSelectDuplicateChannel)", async () => {
+    const c = new Chan<number>();
+    const d = new Chan<number>();
+    const e = new Chan<number>();
+    go(async () => {
+      await select([recv(c), recv(c), recv(d)]); // task A queues on c first
+      await e.send(9);
+    });
+    await settle();
+    const b = c.recv(); // task B queues on c behind A
+    await settle();
+    await d.send(7); // wakes A, which leaves c's queue
+    assert.deepEqual(await e.recv(), [9, true]);
+    await c.send(8); // must wake B, not the departed A
+    assert.deepEqual(await b, [8, true]);
+    assertNoWaiters(c as Chan<unknown>, d as Chan<unknown>);
+  });
+
+  it("a sender selecting over three channels delivers each value once to mixed receivers (test/chan/doubleselect.go)", async () => {
+    const iterations = 5000;
+    const [c1, c2, c3] = [new Chan<number>(), new Chan<number>(), new Chan<number>()];
+    const merged = new Chan<number>();
+    go(async () => {
+      for (let i = 1; i <= iterations; i++) await select([send(c1, i), send(c2, i), send(c3, i)]);
+      c1.close();
+      c2.close();
+      c3.close();
+    });
+    const forward = async (from: Chan<number>) => {
+      for await (const v of from) await merged.send(v);
+    };
+    const selecting = async () => {
+      for (;;) {
+        const r = await select([recv(c1), recv(c2)]);
+        if (!r.ok) break;
+        await merged.send(r.value);
+      }
+    };
+    let running = 4;
+    for (const run of [() => forward(c1), () => forward(c3), selecting, () => forward(c2)]) {
+      go(async () => {
+        await run();
+        if (--running === 0) merged.close();
+      });
+    }
+    const seen = new Set<number>();
+    for await (const v of merged) {
+      assert.ok(!seen.has(v), `value ${v} was delivered twice`);
+      seen.add(v);
+    }
+    assert.equal(seen.size, iterations);
+  });
+});

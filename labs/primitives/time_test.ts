@@ -483,3 +483,32 @@ describe("time.tick", () => {
     assert.throws(() => time.tick("1s" as any), TypeError);
   });
 });
+
+describe("ports of Go's time tests", () => {
+  it("stopped timers and afterFuncs never fire, while an unrelated after() does (TestAfterStop)", async () => {
+    await withFakeClock(async (clock) => {
+      let strayCalls = 0;
+      time.afterFunc(100, () => strayCalls++).stop();
+      const t0 = new time.Timer(50);
+      const c1 = new Chan<boolean>(1);
+      const t1 = time.afterFunc(150, () => c1.send(true));
+      const c2 = time.after(200);
+      assert.equal(t0.stop(), true, "t0 was pending");
+      assert.equal(t1.stop(), true, "t1 was pending");
+      await clock.tickAsync(200);
+      assert.ok((await c2.recv())[1]);
+      assert.equal(await receiveNow(t0.c), "empty");
+      assert.equal(await receiveNow(c1), "empty");
+      assert.equal(t1.stop(), false, "t1 was already stopped");
+      assert.equal(strayCalls, 0);
+    });
+  });
+
+  it("a zero or negative sleep returns instead of blocking (TestSleepZeroDeadlock)", async () => {
+    await withFakeClock(async (clock) => {
+      const done = Promise.all([time.sleep(0), time.sleep(-1)]);
+      await clock.tickAsync(0);
+      assert.equal(await isSettled(done), true);
+    });
+  });
+});
