@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Locker } from "./cond.ts";
 import { acquiredAtOnce, LockWaiter, WaiterDeque } from "./mutex.ts";
 import { fatal, park } from "./runtime.ts";
 
@@ -127,6 +128,27 @@ export class RWMutex {
     if (this.#writerAnnounced || this.#readers > 0) return false;
     this.#writerHolds = true;
     return true;
+  }
+
+  /**
+   * Go's `RLocker`: a {@linkcode Locker} whose `lock` and `unlock` are this
+   * mutex's `rLock` and `rUnlock`, for a {@linkcode Cond} whose waiters read.
+   *
+   * @example
+   * ```ts
+   * import { sync } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const mu = new sync.RWMutex();
+   * const reader = mu.rLocker();
+   * await reader.lock();
+   * assert.equal(mu.tryLock(), false); // a reader holds it
+   * reader.unlock();
+   * assert.equal(mu.tryLock(), true);
+   * ```
+   */
+  rLocker(): Locker {
+    return { lock: () => this.rLock(), unlock: () => this.rUnlock() };
   }
 
   /**

@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { runtime } from "./runtime.ts";
+import { Chan } from "./chan.ts";
+import { go, runtime } from "./runtime.ts";
+import { recv, select } from "./select.ts";
 import { RWMutex } from "./rw_mutex.ts";
 import { expectFatal, realTurns, seededRandom } from "./testing.ts";
 
@@ -220,5 +222,43 @@ describe("RWMutex under random interleavings", () => {
       }
     }
     assert.ok(maxReadersTogether > 1, "the seeds should have readers sharing the lock");
+  });
+});
+
+describe("RWMutex.rLocker (Go's TestRLocker)", () => {
+  it("read-locks: a writer waits for both read locks, and readers wait for the writer", async () => {
+    const wl = new RWMutex();
+    const rl = wl.rLocker();
+    const wlocked = new Chan<boolean>(1);
+    const rlocked = new Chan<boolean>(1);
+    const n = 10;
+    go(async () => {
+      for (let i = 0; i < n; i++) {
+        await rl.lock();
+        await rl.lock();
+        await rlocked.send(true);
+        await wl.lock();
+        await wlocked.send(true);
+      }
+    });
+    for (let i = 0; i < n; i++) {
+      await rlocked.recv();
+      rl.unlock();
+      await settle();
+      assert.equal(
+        (await select([recv(wlocked)], { default: true })).index,
+        -1,
+        "rLocker() did not read-lock",
+      );
+      rl.unlock();
+      await wlocked.recv();
+      await settle();
+      assert.equal(
+        (await select([recv(rlocked)], { default: true })).index,
+        -1,
+        "rLocker() ignored the write lock",
+      );
+      wl.unlock();
+    }
   });
 });

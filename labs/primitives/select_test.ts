@@ -391,3 +391,41 @@ describe("ports of Go's select tests", () => {
     assert.equal(seen.size, iterations);
   });
 });
+
+describe("TestSelectStress", () => {
+  it("plain senders and receivers and two selects that nil out finished cases all complete", async () => {
+    const n = 2000;
+    const chans = [
+      new Chan<number>(),
+      new Chan<number>(),
+      new Chan<number>(2),
+      new Chan<number>(3),
+    ];
+    const finished = new Chan<void>(10);
+    for (const c of chans) {
+      go(async () => {
+        for (let i = 0; i < n; i++) await c.send(0);
+        await finished.send();
+      });
+      go(async () => {
+        for (let i = 0; i < n; i++) await c.recv();
+        await finished.send();
+      });
+    }
+    // One select sends n values on each channel, one receives n from each;
+    // a channel whose count is reached becomes null, Go's nil, never ready.
+    for (const op of ["send", "recv"] as const) {
+      go(async () => {
+        const live: (Chan<number> | null)[] = [...chans];
+        const counts = [0, 0, 0, 0];
+        for (let i = 0; i < 4 * n; i++) {
+          const r = await select(live.map((c) => (op === "send" ? send(c, 0) : recv(c))));
+          if (++counts[r.index] === n) live[r.index] = null;
+        }
+        await finished.send();
+      });
+    }
+    for (let i = 0; i < 10; i++) await finished.recv();
+    assertNoWaiters(...(chans as Chan<unknown>[]));
+  });
+});
