@@ -108,9 +108,7 @@ export class SelectGroup extends Parked {
 /** A parked send or receive on one channel, alone or as one case of a select. */
 export class Waiter implements Parked {
   /** @internal */
-  parkedPrev: Parked | null = null;
-  /** @internal */
-  parkedNext: Parked | null = null;
+  parkedSlot = -1;
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */

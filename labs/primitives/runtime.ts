@@ -128,15 +128,13 @@ export function go(fn: () => unknown): void {
 
 /**
  * An operation waiting to complete: a channel send or receive, a select, a
- * `WaitGroup.wait`, a `Mutex.lock`. Linked into one global list so that the
+ * `WaitGroup.wait`, a `Mutex.lock`. Kept in one global list so that the
  * goroutine dump and leak checks can list every parked operation without the
  * hot path paying for a `Set`.
  */
 export abstract class Parked {
-  /** @internal */
-  parkedPrev: Parked | null = null;
-  /** @internal */
-  parkedNext: Parked | null = null;
+  /** @internal The operation's index in the parked list, or `-1` when it is not parked. */
+  parkedSlot = -1;
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */
@@ -145,30 +143,31 @@ export abstract class Parked {
   abstract describe(): string;
 }
 
-let parkedHead: Parked | null = null;
-let parkedCount = 0;
+// Every parked operation, in no particular order: an operation that wakes is
+// swapped with the last one and popped, so parking and waking cost O(1) and
+// a handful of writes.
+const parkedOps: Parked[] = [];
 let parkSeq = 0;
 
 /** Records that `op` is waiting. Called by the primitives when an operation blocks. */
 export function park(op: Parked): void {
   op.parkedTask = taskStorage.getStore();
   op.parkedSeq = ++parkSeq;
-  op.parkedPrev = null;
-  op.parkedNext = parkedHead;
-  if (parkedHead !== null) parkedHead.parkedPrev = op;
-  parkedHead = op;
-  parkedCount++;
+  op.parkedSlot = parkedOps.length;
+  parkedOps.push(op);
   if (!exitHookInstalled) installExitHook();
 }
 
 /** Removes `op` from the parked list once it completes. */
 export function unpark(op: Parked): void {
-  if (op.parkedPrev !== null) op.parkedPrev.parkedNext = op.parkedNext;
-  else if (parkedHead === op) parkedHead = op.parkedNext;
-  else return; // not parked
-  if (op.parkedNext !== null) op.parkedNext.parkedPrev = op.parkedPrev;
-  op.parkedPrev = op.parkedNext = null;
-  parkedCount--;
+  const slot = op.parkedSlot;
+  if (slot === -1) return; // not parked
+  const last = parkedOps.pop()!;
+  if (last !== op) {
+    parkedOps[slot] = last;
+    last.parkedSlot = slot;
+  }
+  op.parkedSlot = -1;
 }
 
 // ---------------------------------------------------------------------------
@@ -267,7 +266,7 @@ export interface ParkedInfo {
 
 function parkedList(): ParkedInfo[] {
   const list: ParkedInfo[] = [];
-  for (let op = parkedHead; op !== null; op = op.parkedNext) {
+  for (const op of parkedOps) {
     list.push({
       operation: op.describe(),
       taskId: op.parkedTask?.id ?? 0,
@@ -355,7 +354,7 @@ export const runtime = {
   },
   /** The number of parked operations. */
   numParked(): number {
-    return parkedCount;
+    return parkedOps.length;
   },
   /** Marks now, so that a later leak check looks only at what started after it. */
   checkpoint(): Checkpoint {
@@ -618,7 +617,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on("beforeExit", () => {
     if (mainState === "ended") return;
-    const waiting = mainState === "running" || parkedCount > 0;
+    const waiting = mainState === "running" || parkedOps.length > 0;
     if (!waiting) return;
     if (softTimers.size > 0) return waitForNextSoftTimer();
     const dump = runtime.stack();
