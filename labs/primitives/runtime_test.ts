@@ -184,6 +184,25 @@ describe("runMain: the program ends with its main", () => {
     assert.equal(code, 2);
   });
 
+  it("a second runMain throws, and the first main still runs", async () => {
+    const { code, stdout, stderr } = await runFixture("main_twice_fixture.ts");
+    assert.equal(
+      stdout,
+      "Cannot run main: runMain() was already called, and a program has one main\nfirst main ran\n",
+    );
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+  });
+
+  it("a main awaiting a promise nothing can settle is a deadlock too", async () => {
+    const { code, stderr } = await runFixture("main_stuck_fixture.ts");
+    assert.match(
+      stderr,
+      /^fatal error: all goroutines are asleep - deadlock!\n\nmain \[awaiting a promise that nothing is left to settle\]/,
+    );
+    assert.equal(code, 2);
+  });
+
   it("rejects a main that is not a function with a TypeError", () => {
     // deno-lint-ignore no-explicit-any
     assert.throws(() => runMain(42 as any), {
