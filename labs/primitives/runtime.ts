@@ -148,6 +148,8 @@ export abstract class Parked {
 // a handful of writes.
 const parkedOps: Parked[] = [];
 let parkSeq = 0;
+/** Whether the exit hook (deadlock report, soft timers) is installed: see {@linkcode installExitHook}. */
+let exitHookInstalled = false;
 
 /** Records that `op` is waiting. Called by the primitives when an operation blocks. */
 export function park(op: Parked): void {
@@ -610,8 +612,6 @@ function waitForNextSoftTimer(): void {
 // Deadlock: when the event loop runs dry while main (or, without a main, some
 // operation) is still waiting, nothing can ever wake it. Go reports this
 // instead of exiting quietly; so do we, with the dump, and exit status 2.
-
-let exitHookInstalled = false;
 
 function installExitHook(): void {
   exitHookInstalled = true;
