@@ -243,3 +243,58 @@ export async function runExample(
     clearTimeout(timer);
   }
 }
+
+/**
+ * The anchors a Markdown renderer gives the headings of `markdown`, GitHub's
+ * way: lower case, punctuation dropped, spaces to hyphens, and `-1`, `-2`...
+ * appended to repeats. Headings inside code blocks do not count.
+ */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const text of proseLines(markdown)) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
+    if (heading === null) continue;
+    const base = heading[1].toLowerCase().replace(/`/g, "").replace(/[^\p{L}\p{N}_\- ]/gu, "")
+      .replace(/ /g, "-");
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+/** A Markdown link whose target is not a URL with a scheme. */
+export interface RelativeLink {
+  /** 1-based line of the link. */
+  line: number;
+  /** The target as written: `03-sync.md#pitfalls`, `#pitfalls`, `../labs/04-channels/README.md`. */
+  target: string;
+}
+
+/** Every inline link of `markdown` outside code blocks and code spans whose target has no scheme. */
+export function relativeLinks(markdown: string): RelativeLink[] {
+  const links: RelativeLink[] = [];
+  const lines = markdown.split("\n");
+  let inFence = false;
+  for (const [index, text] of lines.entries()) {
+    if (/^\s*(`{3,}|~{3,})/.test(text)) {
+      inFence = !inFence;
+      continue;
+    }
+    if (inFence) continue;
+    const prose = text.replace(/`[^`]*`/g, "``");
+    for (const match of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(match[1])) links.push({ line: index + 1, target: match[1] });
+    }
+  }
+  return links;
+}
+
+function* proseLines(markdown: string): Generator<string> {
+  let inFence = false;
+  for (const text of markdown.split("\n")) {
+    if (/^\s*(`{3,}|~{3,})/.test(text)) inFence = !inFence;
+    else if (!inFence) yield text;
+  }
+}

@@ -1,11 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import {
   absolutizeImports,
   extractCodeBlocks,
   extractRunnableExamples,
   extractTypeScriptBlocks,
+  headingAnchors,
   outputMismatch,
+  relativeLinks,
   runExample,
 } from "./notes_code.ts";
 
@@ -147,6 +150,73 @@ describe("runExample", () => {
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+describe("headingAnchors and relativeLinks", () => {
+  it("makes GitHub's anchors: lower case, no punctuation, hyphens, numbered repeats", () => {
+    const markdown = [
+      "# 3. The sync package",
+      "## Inside sync.Mutex: barging, handoff and spinning",
+      "## `ctx.signal`: contexts meet the web platform",
+      "## Pitfalls",
+      "```md",
+      "## Not a heading",
+      "```",
+      "### Pitfalls",
+    ].join("\n");
+    assert.deepEqual([...headingAnchors(markdown)], [
+      "3-the-sync-package",
+      "inside-syncmutex-barging-handoff-and-spinning",
+      "ctxsignal-contexts-meet-the-web-platform",
+      "pitfalls",
+      "pitfalls-1",
+    ]);
+  });
+
+  it("lists relative link targets with their lines, skipping URLs, code spans and code blocks", () => {
+    const markdown = [
+      "See [chapter 3](03-sync.md#pitfalls) and [above](#roots).",
+      "[Go](https://go.dev) `[not](a-link.md)`",
+      "```ts",
+      "const s = '[x](y.md)';",
+      "```",
+      "[lab 04](../labs/04-channels/README.md)",
+    ].join("\n");
+    assert.deepEqual(relativeLinks(markdown), [
+      { line: 1, target: "03-sync.md#pitfalls" },
+      { line: 1, target: "#roots" },
+      { line: 6, target: "../labs/04-channels/README.md" },
+    ]);
+  });
+});
+
+describe("the notes' links", () => {
+  it("every link to a chapter or section resolves, and lab links match the chapter numbering", async () => {
+    const chapters = await notesChapters();
+    const anchors = new Map(chapters.map((c) => [c.name, headingAnchors(c.markdown)]));
+    const problems: string[] = [];
+    for (const chapter of chapters) {
+      for (const link of relativeLinks(chapter.markdown)) {
+        const where = `notes/${chapter.name}:${link.line}: ${link.target}`;
+        const [path, anchor] = link.target.split("#", 2);
+        const lab = /^\.\.\/labs\/(\d\d)-([a-z0-9-]+)\/README\.md$/.exec(path);
+        if (path === "" || anchors.has(path)) {
+          const target = anchors.get(path === "" ? chapter.name : path)!;
+          if (anchor !== undefined && !target.has(anchor)) {
+            problems.push(`${where}: no such section`);
+          }
+        } else if (lab !== null) {
+          // A lab is numbered and named like its chapter: labs/04-channels <-> notes/04-channels.md.
+          if (!anchors.has(`${lab[1]}-${lab[2]}.md`)) {
+            problems.push(`${where}: no chapter ${lab[1]}-${lab[2]}.md to match this lab`);
+          }
+        } else if (!existsSync(new URL(path, new URL("notes/", root)))) {
+          problems.push(`${where}: no such file`);
+        }
+      }
+    }
+    assert.deepEqual(problems, [], `some links in the notes lead nowhere:\n${problems.join("\n")}`);
   });
 });
 
