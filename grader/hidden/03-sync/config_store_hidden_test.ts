@@ -105,6 +105,18 @@ describe("ConfigStore (hidden)", () => {
     assert.equal(store.current().timeoutMs, 20);
   });
 
+  it("the store keeps its own copy of the initial object: nested parts of it stay the caller's, unfrozen", async () => {
+    const { ConfigStore } = await loadStore();
+    const given = { pools: [{ name: "main", size: 4 }], retry: { attempts: 3 } };
+    const store = new ConfigStore(given);
+    assert.equal(Object.isFrozen(given.pools[0]), false, "the caller's nested object was frozen");
+    given.pools[0].size = 40;
+    given.retry.attempts = 30;
+    assert.equal(store.current().pools[0].size, 4);
+    assert.equal(store.current().retry.attempts, 3);
+    assert.notEqual(store.current().retry, given.retry);
+  });
+
   it("current() is one published object, the same for every reader until the next update", async () => {
     const { ConfigStore } = await loadStore();
     const store = new ConfigStore({ n: 1 });

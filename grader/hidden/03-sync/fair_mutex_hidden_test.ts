@@ -123,13 +123,17 @@ describe("contend and FairMutex (hidden)", () => {
     mu.unlock();
   });
 
-  it("FairMutex: unlock after the last unlock throws Panic, however the mutex was taken", async () => {
+  it("FairMutex: tryLock fails while the mutex is held, and unlock after the last unlock throws Panic", async () => {
     const { FairMutex } = await loadMutex();
     const mu = new FairMutex();
     await mu.lock();
     mu.unlock();
     assert.throws(() => mu.unlock(), new Panic("sync: unlock of unlocked mutex"));
     assert.equal(mu.tryLock(), true);
+    assert.equal(mu.tryLock(), false, "tryLock() took a mutex held by tryLock()");
+    mu.unlock();
+    await mu.lock();
+    assert.equal(mu.tryLock(), false, "tryLock() took a mutex held by lock(), with nobody waiting");
     mu.unlock();
     assert.throws(() => mu.unlock(), new Panic("sync: unlock of unlocked mutex"));
   });

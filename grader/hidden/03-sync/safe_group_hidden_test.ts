@@ -66,12 +66,14 @@ describe("SafeGroup (hidden)", () => {
     }
   });
 
-  it("with limit 1, parts run strictly one after another in go() order, and wait() waits for the queued ones", async () => {
+  it("with limit 1, parts run one after another in go() order, wait() waits for the queued ones, then ends their context", async () => {
     const { SafeGroup } = await loadGroup();
     const group = new SafeGroup(context.background(), { limit: 1 });
     const log: string[] = [];
+    const contexts: context.Context[] = [];
     for (const name of ["a", "b", "c"]) {
-      group.go(async () => {
+      group.go(async (ctx) => {
+        contexts.push(ctx);
         log.push(`start ${name}`);
         await settle(2);
         log.push(`end ${name}`);
@@ -81,6 +83,10 @@ describe("SafeGroup (hidden)", () => {
     await settle(30);
     assert.equal(valueOf(result, "wait()"), null);
     assert.deepEqual(log, ["start a", "end a", "start b", "end b", "start c", "end c"]);
+    for (const ctx of contexts) {
+      assert.equal(ctx.err(), context.Canceled, "the group's context outlived wait()");
+      assert.equal(context.cause(ctx), context.Canceled);
+    }
   });
 
   it("over 20 seeds, a limit is never exceeded and every part runs exactly once", async () => {
@@ -177,6 +183,20 @@ describe("SafeGroup (hidden)", () => {
       assert.equal(err.cause, value);
       assert.match(err.message, /^errgroup: task panicked: /);
     }
+  });
+
+  it("a part that rejects after an await keeps the stack of the function that threw", async () => {
+    const { SafeGroup, TaskPanic } = await loadGroup();
+    async function decodeInvoiceBatch(): Promise<never> {
+      await settle(1);
+      throw new RangeError("invoice 17: negative amount");
+    }
+    const group = new SafeGroup(context.background());
+    group.go(() => decodeInvoiceBatch());
+    const err = await group.wait();
+    assert.ok(err instanceof TaskPanic);
+    assert.match(err.message, /task panicked: RangeError: invoice 17: negative amount/);
+    assert.match(err.stack ?? "", /decodeInvoiceBatch/, "the stack of the throw is lost");
   });
 
   it("a later failure changes neither the first error nor the context's cause", async () => {

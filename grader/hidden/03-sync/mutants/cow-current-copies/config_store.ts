@@ -86,7 +86,7 @@ export class ConfigStore<T extends object> {
 
   /** The snapshot published last: deeply frozen, never changed afterwards. */
   current(): Frozen<T> {
-    return deepFreeze(structuredClone(this.#snapshot.load()!));
+    return deepFreeze(structuredClone(this.#snapshot.load()!)) as Frozen<T>;
   }
 
   /**
