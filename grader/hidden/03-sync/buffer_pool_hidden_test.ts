@@ -34,6 +34,18 @@ describe("BufferPool (hidden)", () => {
     assert.deepEqual(pool.stats, { created: 1, reused: 5, dropped: 0 });
   });
 
+  it("a second put() of a pooled buffer throws, even with other buffers put in between, and changes nothing", async () => {
+    const { BufferPool } = await loadPool();
+    const pool = new BufferPool({ initialCapacity: 16, maxCapacity: 64 });
+    const [a, b] = [pool.get(), pool.get()];
+    pool.put(a);
+    pool.put(b);
+    assert.throws(() => pool.put(a), /already in the pool/);
+    const handedOut = new Set([pool.get(), pool.get(), pool.get()]);
+    assert.equal(handedOut.size, 3, "one buffer was handed to two requests");
+    assert.deepEqual(pool.stats, { created: 3, reused: 2, dropped: 0 });
+  });
+
   it("stats counts a mixed sequence exactly, and is a copy that callers cannot change", async () => {
     const { BufferPool } = await loadPool();
     const pool = new BufferPool({ initialCapacity: 8, maxCapacity: 32 });
