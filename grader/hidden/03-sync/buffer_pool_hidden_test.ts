@@ -16,10 +16,16 @@ describe("BufferPool (hidden)", () => {
     assert.equal(atCap.capacity, 128);
     assert.equal(pool.put(atCap), true, "a buffer at exactly maxCapacity must be kept");
     assert.equal(pool.get(), atCap);
-    const strict = new BufferPool({ initialCapacity: 64, maxCapacity: 127 });
+    const wiped: unknown[] = [];
+    const strict = new BufferPool({
+      initialCapacity: 64,
+      maxCapacity: 127,
+      reset: (buffer) => (wiped.push(buffer), buffer.reset()),
+    });
     const over = strict.get();
     over.write(new Uint8Array(100)); // 128 > 127
     assert.equal(strict.put(over), false);
+    assert.deepEqual(wiped, [], "the reset hook ran on a buffer that was dropped");
     assert.deepEqual(strict.stats, { created: 1, reused: 0, dropped: 1 });
   });
 
