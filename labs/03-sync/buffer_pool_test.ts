@@ -11,7 +11,10 @@ describe("BufferPool", () => {
     const buffer = pool.get();
     assert.equal(buffer.length, 0);
     assert.equal(buffer.capacity, 64);
-    assert.deepEqual(pool.stats, { created: 1, reused: 0, dropped: 0 });
+    const stats = pool.stats;
+    assert.deepEqual(stats, { created: 1, reused: 0, dropped: 0 });
+    stats.created = 99;
+    assert.equal(pool.stats.created, 1, "stats must be a copy: changing it changed the pool");
   });
 
   it("a buffer put back is handed out again by the next get(), reset to length 0, counted as reused", () => {
@@ -52,6 +55,9 @@ describe("BufferPool", () => {
     assert.equal(hookCalls, 0, "the reset hook ran on a buffer that is being dropped");
     assert.notEqual(pool.get(), buffer, "a buffer past the cap came back out of the pool");
     assert.deepEqual(pool.stats, { created: 2, reused: 0, dropped: 1 });
+    const atCap = pool.get();
+    atCap.write(new Uint8Array(200)); // grows 64 -> 256: exactly the cap, so it is kept
+    assert.equal(pool.put(atCap), true, "a buffer of exactly maxCapacity must be kept");
   });
 
   it("put() of a buffer that is already in the pool throws instead of pooling it twice", () => {

@@ -51,11 +51,17 @@ describe("contend and FairMutex", () => {
     const clock = FakeTimers.install();
     try {
       const cp = runtime.checkpoint();
-      const run = watch(contend(new FairMutex(), { runMs: 300, holdMs: 10, politeEveryMs: 100 }));
-      await advance(clock, 299);
-      assert.equal(run.settled, false, "contend resolved before runMs had passed");
-      await advance(clock, 200);
-      valueOf(run, "contend() 500 ms after it started");
+      // The greedy task stops at 250 ms; the polite task asks near 100 and 200 ms, and its
+      // last sleep ends near 300 ms, when it sees that the time is up.
+      const run = watch(contend(new FairMutex(), { runMs: 250, holdMs: 10, politeEveryMs: 100 }));
+      await advance(clock, 270);
+      assert.equal(
+        run.settled,
+        false,
+        "contend resolved at 270 ms, while the polite task was still sleeping: wait for both tasks",
+      );
+      await advance(clock, 100);
+      assert.equal(valueOf(run, "contend() 370 ms after it started").polite, 2);
       await runtime.assertNoLeaks(cp);
     } finally {
       clock.uninstall();
@@ -75,11 +81,13 @@ describe("contend and FairMutex", () => {
     );
     await settle();
     assert.deepEqual(order, [], "a waiter got the mutex while it was held");
+    assert.equal(mu.waiting, 3, "waiting must count the queued lock() calls");
     for (const name of ["a", "b", "c"]) {
       mu.unlock();
       await settle();
       assert.equal(order.at(-1), name, `after an unlock, ${name} should hold the mutex`);
     }
+    assert.equal(mu.waiting, 0);
     mu.unlock();
     assert.ok(waiters.every((w) => w.settled));
   });

@@ -24,6 +24,7 @@ describe("SafeGroup", () => {
         return null;
       });
     }
+    assert.deepEqual(seen, [], "a part ran inside go(): start it in a go() task");
     assert.equal(await group.wait(), null);
     assert.deepEqual(seen, ["req-7", "req-7", "req-7"]);
   });
@@ -53,7 +54,10 @@ describe("SafeGroup", () => {
     const err = await group.wait();
     assert.ok(err instanceof TaskPanic, `wait() resolved to ${err}, not a TaskPanic`);
     assert.ok(err.cause instanceof TypeError, "the TaskPanic's cause is not the thrown error");
-    assert.match(err.message, /cannot read properties of undefined/);
+    assert.match(
+      err.message,
+      /^errgroup: task panicked: TypeError: cannot read properties of undefined/,
+    );
     assert.match(err.stack ?? "", /parseOrderPayload/, "the stack of the throw is lost");
   });
 
@@ -80,13 +84,15 @@ describe("SafeGroup", () => {
         running--;
       })
     );
+    const waited = watch(group.wait());
     await settle();
     assert.deepEqual(started, [0, 1], "with limit 2, exactly parts 0 and 1 should have started");
     for (const i of [1, 0, 3, 2, 4]) {
+      assert.equal(waited.settled, false, "wait() resolved while parts were running or queued");
       gates[i].close();
       await settle();
     }
-    assert.equal(await group.wait(), null);
+    assert.equal(valueOf(waited, "wait() once every part has ended"), null);
     assert.deepEqual(started, [0, 1, 2, 3, 4]);
     assert.equal(peak, 2);
   });
@@ -119,8 +125,9 @@ describe("SafeGroup", () => {
     cancelParent();
   });
 
-  it("go() after wait() has returned throws: the group is over", async () => {
+  it("go() throws a TypeError for a part that is not a function, and an Error once wait() has returned", async () => {
     const group = new SafeGroup(context.background());
+    assert.throws(() => group.go("not a part" as never), TypeError);
     group.go(() => null);
     await group.wait();
     assert.throws(() => group.go(() => null), /wait\(\) has returned/);

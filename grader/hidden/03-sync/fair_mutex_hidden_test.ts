@@ -52,12 +52,14 @@ describe("contend and FairMutex (hidden)", () => {
     const { contend, FairMutex } = await loadMutex();
     const clock = FakeTimers.install();
     try {
-      // The greedy task stops at 250 ms; the polite task asks near 100 and 200 and wakes near 300.
-      const run = watch(contend(new FairMutex(), { runMs: 250, holdMs: 10, politeEveryMs: 100 }));
-      await advance(clock, 270);
+      // The greedy task stops at 430 ms; the polite task asks near 60, 120 … 420 and wakes
+      // past 430 for the last time near 480.
+      const run = watch(contend(new FairMutex(), { runMs: 430, holdMs: 5, politeEveryMs: 60 }));
+      await advance(clock, 440);
       assert.equal(run.settled, false, "contend resolved while the polite task was still sleeping");
-      await advance(clock, 100);
-      assert.equal(valueOf(run, "contend() at 370 ms").polite, 2);
+      await advance(clock, 80);
+      const report = valueOf(run, "contend() at 520 ms");
+      assert.ok(report.polite >= 6, `the polite task got in ${report.polite} times`);
     } finally {
       clock.uninstall();
     }
