@@ -97,6 +97,20 @@ describe("SafeGroup", () => {
     assert.equal(peak, 2);
   });
 
+  it("wait() waits for queued parts too: with limit 1, the second part has run when it resolves", async () => {
+    const group = new SafeGroup(context.background(), { limit: 1 });
+    const ran: string[] = [];
+    group.go(async () => {
+      await settle(1);
+      ran.push("first");
+    });
+    group.go(() => {
+      ran.push("second");
+    });
+    assert.equal(await group.wait(), null);
+    assert.deepEqual(ran, ["first", "second"], "wait() resolved before the queued part ran");
+  });
+
   it("parts still queued when the group fails are dropped without running", async () => {
     const group = new SafeGroup(context.background(), { limit: 1 });
     const ran: string[] = [];
