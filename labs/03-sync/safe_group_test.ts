@@ -104,11 +104,12 @@ describe("SafeGroup", () => {
       await settle(1);
       ran.push("first");
     });
-    group.go(() => {
+    group.go(async () => {
+      await settle(1);
       ran.push("second");
     });
     assert.equal(await group.wait(), null);
-    assert.deepEqual(ran, ["first", "second"], "wait() resolved before the queued part ran");
+    assert.deepEqual(ran, ["first", "second"], "wait() resolved before the queued part ended");
   });
 
   it("parts still queued when the group fails are dropped without running", async () => {
