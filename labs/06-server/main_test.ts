@@ -126,6 +126,7 @@ describe("main (part 3: the signals)", () => {
       const code = await within(program.exited, PATIENCE_MS, "the program to exit");
       assert.notEqual(code, 0, "a port in use must end the program with a non-zero status");
       assert.match(program.stderr(), new RegExp(`\\b${port}\\b`));
+      assert.match(program.stderr(), /in use/i, "stderr must say why: the address is in use");
       assert.equal(await program.firstLine, null, "no readiness line when a server cannot listen");
     } finally {
       program.kill();

@@ -131,6 +131,7 @@ describe("06-server (hidden)", () => {
             new RegExp(`\\b${taken.port}\\b`),
             "stderr must name the port",
           );
+          assert.match(server.stderr(), /in use/i, "stderr must give the cause (address in use)");
           assert.ok(portIsFree(appPort), "the app server still holds its port");
         },
       );

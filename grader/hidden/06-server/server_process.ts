@@ -215,7 +215,11 @@ export async function request(port: number, method: string, path: string): Promi
   }
 }
 
-/** Whether a TCP connection to the port is accepted now (it is closed again at once). */
+/**
+ * Whether a TCP connection to the port is not refused now (it is closed again
+ * at once). A connection reset counts as not refused: it reached a listener
+ * that was closing.
+ */
 export async function connects(port: number): Promise<boolean> {
   try {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -223,6 +227,7 @@ export async function connects(port: number): Promise<boolean> {
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.ConnectionRefused) return false;
+    if (error instanceof Deno.errors.ConnectionReset) return true;
     throw error;
   }
 }
