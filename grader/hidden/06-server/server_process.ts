@@ -18,9 +18,9 @@ export const labDir = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/
 // Bounds on every wait, so that a program that hangs fails its test instead
 // of the whole run; all far below the grader's limit for the lab.
 /** How long the program may take to print its readiness line. */
-export const READY_MS = 15_000;
+export const READY_MS = 5_000;
 /** How long the program may take to exit once it has every reason to. */
-export const EXIT_MS = 8_000;
+export const EXIT_MS = 4_000;
 
 /** Deno always; Bun when the grader lets the tests start a `bun` found on PATH. */
 export const runtimes: Runtime[] = await (async () => {
