@@ -5,14 +5,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  freePort,
+  freePorts,
   onEachRuntime,
   portIsFree,
   refusedWhile,
   request,
+  runtimes,
   type ServerProcess,
   slowRequestInFlight,
-  takePort,
+  takePorts,
 } from "./server_process.ts";
 
 const ANY_PORTS = ["--port", "0", "--debug-port", "0"];
@@ -90,12 +91,13 @@ describe("06-server (hidden)", () => {
   });
 
   it("an app port already in use ends the process quickly with a non-zero status, the port and the cause on stderr, and the debug port closed", async () => {
-    const taken = takePort();
+    const taken = takePorts(runtimes.length);
     try {
-      const debugPort = freePort();
+      const debugPorts = freePorts(runtimes.length);
       await onEachRuntime(
-        ["--port", String(taken.port), "--debug-port", String(debugPort)],
+        (i) => ["--port", String(taken.ports[i]), "--debug-port", String(debugPorts[i])],
         async (server) => {
+          const i = runtimes.indexOf(server.runtime);
           const status = await server.exit("when its app port is in use");
           assert.notEqual(status.code, 0, "a port in use must give a non-zero exit status");
           assert.equal(
@@ -105,11 +107,11 @@ describe("06-server (hidden)", () => {
           );
           assert.match(
             server.stderr(),
-            new RegExp(`\\b${taken.port}\\b`),
+            new RegExp(`\\b${taken.ports[i]}\\b`),
             "stderr must name the port",
           );
           assert.match(server.stderr(), /in use/i, "stderr must give the cause (address in use)");
-          assert.ok(portIsFree(debugPort), "the debug server still holds its port");
+          assert.ok(portIsFree(debugPorts[i]), "the debug server still holds its port");
         },
       );
     } finally {
@@ -118,21 +120,22 @@ describe("06-server (hidden)", () => {
   });
 
   it("a debug server that cannot listen brings the app server down: non-zero status, the port named, the app port closed", async () => {
-    const taken = takePort();
+    const taken = takePorts(runtimes.length);
     try {
-      const appPort = freePort();
+      const appPorts = freePorts(runtimes.length);
       await onEachRuntime(
-        ["--port", String(appPort), "--debug-port", String(taken.port)],
+        (i) => ["--port", String(appPorts[i]), "--debug-port", String(taken.ports[i])],
         async (server) => {
+          const i = runtimes.indexOf(server.runtime);
           const status = await server.exit("when its debug port is in use");
           assert.notEqual(status.code, 0, "a port in use must give a non-zero exit status");
           assert.match(
             server.stderr(),
-            new RegExp(`\\b${taken.port}\\b`),
+            new RegExp(`\\b${taken.ports[i]}\\b`),
             "stderr must name the port",
           );
           assert.match(server.stderr(), /in use/i, "stderr must give the cause (address in use)");
-          assert.ok(portIsFree(appPort), "the app server still holds its port");
+          assert.ok(portIsFree(appPorts[i]), "the app server still holds its port");
         },
       );
     } finally {

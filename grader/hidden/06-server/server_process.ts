@@ -156,17 +156,16 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
 
 /**
  * Starts the program on each runtime and runs `body` for each at once;
- * every process is killed at the end, pass or fail.
+ * every process is killed at the end, pass or fail. `args` may depend on the
+ * runtime's position in {@linkcode runtimes} (so that concurrent runs get
+ * ports of their own).
  */
 export async function onEachRuntime(
-  args: string[] | ((runtime: Runtime) => Promise<string[]>),
+  args: string[] | ((index: number) => string[]),
   body: (server: ServerProcess) => Promise<void>,
 ): Promise<void> {
-  await Promise.all(runtimes.map(async (runtime) => {
-    const server = new ServerProcess(
-      runtime,
-      typeof args === "function" ? await args(runtime) : args,
-    );
+  await Promise.all(runtimes.map(async (runtime, index) => {
+    const server = new ServerProcess(runtime, typeof args === "function" ? args(index) : args);
     try {
       await body(server);
     } catch (error) {
@@ -276,16 +275,28 @@ export function portIsFree(port: number): boolean {
   }
 }
 
-/** A port that was free a moment ago, for a test that must name the port itself. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+/**
+ * `count` distinct ports that were free a moment ago, for tests that must name
+ * ports themselves (all held at once while they are picked, so none repeats).
+ */
+export function freePorts(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
+  for (const listener of listeners) listener.close();
+  return ports;
 }
 
-/** Holds a port, as another program would, until `close()`. */
-export function takePort(): { port: number; close(): void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
+/** Holds `count` ports, as another program would, until `close()`. */
+export function takePorts(count: number): { ports: number[]; close(): void } {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  return {
+    ports: listeners.map((listener) => (listener.addr as Deno.NetAddr).port),
+    close: () => listeners.forEach((listener) => listener.close()),
+  };
 }
