@@ -187,15 +187,8 @@ export async function runServers(
     const first = await select([recv(finished), recv(groupCtx.done())]);
     if (first.index === 0) return first.value ?? null;
     options.log?.(`shutting down: ${context.cause(groupCtx)?.message ?? "stopped"}`);
+    // The servers were told to stop: nothing left to wait for.
     return null;
-    const grace = new time.Timer(options.graceMs);
-    try {
-      const drained = await select([recv(finished), recv(grace.c)]);
-      if (drained.index === 0) return drained.value ?? null;
-      return new DrainTimeoutError(options.graceMs);
-    } finally {
-      grace.stop();
-    }
   } finally {
     requestShutdown(null);
   }
