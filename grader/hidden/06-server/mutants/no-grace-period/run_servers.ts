@@ -17,7 +17,6 @@ import {
   recv,
   select,
   serve,
-  time,
 } from "../primitives/mod.ts";
 import { newApp, newDebugApp } from "./apps.ts";
 
