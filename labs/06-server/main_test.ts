@@ -86,6 +86,22 @@ function startMain(args: string[]): Program {
   };
 }
 
+/** Whether a TCP connection to the port is accepted now (closed again at once). */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", (error: Error & { code?: string }) => {
+      if (error.code === "ECONNREFUSED") resolve(false);
+      else if (error.code === "ECONNRESET") resolve(true); // a listener that was closing
+      else reject(error);
+    });
+  });
+}
+
 async function readyPorts(program: Program): Promise<[number, number]> {
   const line = await within(program.firstLine, PATIENCE_MS, "the readiness line");
   const match = line === null ? null : READINESS.exec(line);
@@ -116,6 +132,28 @@ describe("main (part 3: the signals)", () => {
       }
     });
   }
+
+  it("a second SIGINT during the drain ends main at once, with a non-zero status", async () => {
+    const program = startMain(["--port", "0", "--debug-port", "0"]);
+    try {
+      const [app] = await readyPorts(program);
+      // A request that would keep the drain going for a minute, surely begun
+      // once a later request has been answered.
+      const slow = fetch(`http://127.0.0.1:${app}/slow?ms=60000`).then((r) => r.text());
+      slow.catch(() => {}); // cut off by the forced exit, as it should be
+      assert.equal((await fetch(`http://127.0.0.1:${app}/`)).status, 200);
+      program.signal("SIGINT");
+      let ended = false;
+      program.exited.then(() => (ended = true), () => (ended = true));
+      // The listener closes when the drain begins; by then the first SIGINT has been handled.
+      while (!ended && await accepts(app));
+      program.signal("SIGINT");
+      const code = await within(program.exited, 5000, "the program to end after a second SIGINT");
+      assert.notEqual(code, 0, "a forced exit must not report success");
+    } finally {
+      program.kill();
+    }
+  });
 
   it("main exits with a non-zero status, naming the port on stderr, when the app port is in use", async () => {
     const taken = net.createServer();
