@@ -32,6 +32,21 @@ const port = self as unknown as {
   onmessage: ((event: MessageEvent<JobMessage>) => void) | null;
 };
 
+/** Where {@linkcode think} leaves its result, so that the compiler cannot drop the work. */
+let thought = 0;
+
+/**
+ * A fraction of a microsecond of work between two steps on shared memory, as
+ * a real program has. Without it a compiled loop of plain increments takes a
+ * few milliseconds in all, and four Workers would hardly ever run it at the
+ * same moment; with it they overlap, and so do their races.
+ */
+function think(): void {
+  let x = thought | 1;
+  for (let i = 0; i < 40; i++) x = Math.imul(x ^ (x >>> 13), 0x5bd1e995);
+  thought = x;
+}
+
 /** Blocks this Worker for `ms` (it is holding a lock: the point is to keep it). */
 function block(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -51,6 +66,7 @@ function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairRep
   const pair = new PairCounter(cells, job.offset);
   const report: PairReport = { reads: 0, violations: 0, first: null };
   for (let i = 1; i <= job.times; i++) {
+    think();
     pair.bump();
     if (i % job.readEvery !== 0) continue;
     const [a, b] = pair.read();
@@ -89,7 +105,10 @@ function runJob(job: Job, buffer: SharedArrayBuffer): unknown {
       incrementShared(cells, job.index, job.times);
       return null;
     case "tickets":
-      return Array.from({ length: job.times }, () => nextTicket(cells, job.index));
+      return Array.from({ length: job.times }, () => {
+        think();
+        return nextTicket(cells, job.index);
+      });
     case "pairs":
       return pairs(cells, job);
     case "hold": {

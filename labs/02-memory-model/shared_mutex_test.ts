@@ -50,22 +50,28 @@ describe("shared mutex", () => {
   it("four Workers bumping one PairCounter lose no bump and never read a != b", async () => {
     const group = await WorkerGroup.start(4);
     try {
-      const times = 100_000;
-      const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
-      const reports = await group.run(
-        Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 4 })),
-        buffer,
-      );
-      for (const [i, report] of reports.entries()) {
-        assert.equal(
-          report.violations,
-          0,
-          `Worker ${i} read a != b ${report.violations} times out of ${report.reads}, first ` +
-            `${JSON.stringify(report.first)}: a read came between the two increments of a bump`,
+      const times = 200_000;
+      // Two Workers must be inside bump() or read() at the same moment for a
+      // race to show; three rounds make that near certain for an unguarded
+      // pair, and change nothing for a guarded one.
+      for (let round = 1; round <= 3; round++) {
+        const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
+        const reports = await group.run(
+          Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 4 })),
+          buffer,
         );
+        for (const [i, report] of reports.entries()) {
+          assert.equal(
+            report.violations,
+            0,
+            `round ${round}: Worker ${i} read a != b ${report.violations} times out of ` +
+              `${report.reads}, first ${JSON.stringify(report.first)}: a read came between the ` +
+              `two increments of a bump`,
+          );
+        }
+        const [, a, b] = new Int32Array(buffer);
+        assert.deepEqual([a, b], [4 * times, 4 * times], `round ${round}: bumps were lost`);
       }
-      const [, a, b] = new Int32Array(buffer);
-      assert.deepEqual([a, b], [4 * times, 4 * times], "bumps were lost");
     } finally {
       group.terminate();
     }
