@@ -20,6 +20,11 @@ describe("false sharing", () => {
     assert.equal(counterBytes(4, "padded"), 4 * CACHE_LINE_BYTES);
   });
 
+  it("counterIndex and counterBytes reject a negative number with a RangeError", () => {
+    assert.throws(() => counterIndex(-1, "padded"), RangeError);
+    assert.throws(() => counterBytes(0, "padded"), RangeError);
+  });
+
   for (const layout of ["adjacent", "padded"] as Layout[]) {
     it(`four Workers counting ${layout} counters each count exactly their own hits`, async () => {
       const group = await WorkerGroup.start(4);

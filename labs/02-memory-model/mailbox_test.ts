@@ -36,6 +36,7 @@ describe("mailbox", () => {
     const [sender] = pairOfViews(2);
     assert.throws(() => sender.post([1, 2, 3], 0), RangeError);
     assert.throws(() => sender.post([0.5], 0), RangeError);
+    assert.equal(sender.take(0), null, "a refused post left a message in the slot");
   });
 
   it("bytesFor makes room for the header and the values, and a smaller buffer is refused", () => {

@@ -5,7 +5,7 @@ import { WorkerGroup } from "./worker_group.ts";
 import { LOCKED, PAIR_CELLS, PairCounter, SharedMutex, UNLOCKED } from "./shared_mutex.ts";
 
 describe("shared mutex", () => {
-  it("lock, tryLock and unlock move the cell between UNLOCKED and LOCKED", () => {
+  it("lock, tryLock and unlock move the cell between UNLOCKED and LOCKED, seen from any view of it", () => {
     const cells = new Int32Array(new SharedArrayBuffer(4));
     const mu = new SharedMutex(cells, 0);
     mu.lock();
@@ -15,15 +15,20 @@ describe("shared mutex", () => {
     assert.equal(cells[0], UNLOCKED, "unlock() did not store UNLOCKED in the cell");
     assert.equal(mu.tryLock(), true, "tryLock() refused a free mutex");
     assert.equal(cells[0], LOCKED);
+    // Another Worker's view of the same cell is the same mutex, and may unlock it, as in Go.
+    new SharedMutex(cells, 0).unlock();
+    assert.equal(cells[0], UNLOCKED);
   });
 
   it("unlock of an unlocked mutex panics with Go's message", () => {
-    const mu = new SharedMutex(new Int32Array(new SharedArrayBuffer(4)), 0);
+    const cells = new Int32Array(new SharedArrayBuffer(4));
+    const mu = new SharedMutex(cells, 0);
     assert.throws(
       () => mu.unlock(),
       (error: unknown) =>
         error instanceof Panic && error.message === "sync: unlock of unlocked mutex",
     );
+    assert.equal(cells[0], UNLOCKED, "a failed unlock changed the cell");
   });
 
   it("a PairCounter bumps and reads both counters", () => {

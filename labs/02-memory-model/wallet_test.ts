@@ -41,6 +41,18 @@ describe("wallet", () => {
     assert.equal(await wallet.deposit(5), 15);
   });
 
+  it("a deposit stuck in its audit on one wallet does not hold up another wallet", async () => {
+    const stuck = new Wallet(() => new Promise<void>(() => {}));
+    const other = new Wallet(slowAudit);
+    const neverEnds = stuck.deposit(5);
+    const settled = await Promise.race([
+      other.deposit(7),
+      neverEnds.then(() => "stuck deposit ended"),
+    ]);
+    assert.equal(settled, 7);
+    assert.equal(stuck.balance, 0);
+  });
+
   it("deposit rejects an amount that is not a finite number > 0 with a RangeError", async () => {
     const wallet = new Wallet(slowAudit);
     await assert.rejects(wallet.deposit(-5), RangeError);
