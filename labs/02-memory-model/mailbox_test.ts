@@ -44,24 +44,27 @@ describe("mailbox", () => {
     assert.throws(() => new Mailbox(new SharedArrayBuffer(20), 4), RangeError);
   });
 
-  it("a consumer Worker receives 3000 messages from a producer Worker, each whole and in order", async () => {
-    const group = await WorkerGroup.start(2);
-    try {
-      const capacity = 8;
-      const count = 3000;
-      const [, report] = await group.run([
-        { kind: "produce", capacity, count, timeoutMs: 5000 },
-        { kind: "consume", capacity, count, timeoutMs: 5000, poll: false },
-      ], new SharedArrayBuffer(Mailbox.bytesFor(capacity)));
-      assert.equal(report.received, count);
-      assert.equal(
-        report.wrong,
-        0,
-        `${report.wrong} messages were not as posted, first ${report.first}: the receiver saw ` +
-          `FULL before the message's values were written`,
-      );
-    } finally {
-      group.terminate();
-    }
-  });
+  for (const poll of [false, true]) {
+    const how = poll ? "polling take(0)" : "sleeping in take()";
+    it(`a consumer Worker ${how} receives 3000 messages from a producer Worker, each whole and in order`, async () => {
+      const group = await WorkerGroup.start(2);
+      try {
+        const capacity = 8;
+        const count = 3000;
+        const [, report] = await group.run([
+          { kind: "produce", capacity, count, timeoutMs: 5000 },
+          { kind: "consume", capacity, count, timeoutMs: 5000, poll },
+        ], new SharedArrayBuffer(Mailbox.bytesFor(capacity)));
+        assert.equal(report.received, count);
+        assert.equal(
+          report.wrong,
+          0,
+          `${report.wrong} messages were not as posted, first ${report.first}: the receiver saw ` +
+            `FULL before the message's values were written, or read them before it saw FULL`,
+        );
+      } finally {
+        group.terminate();
+      }
+    });
+  }
 });
