@@ -84,9 +84,14 @@ function consume(buffer: SharedArrayBuffer, job: Extract<Job, { kind: "consume" 
   const report: ConsumeReport = { received: 0, wrong: 0, first: null };
   for (let k = 0; k < job.count; k++) {
     let values = mailbox.take(job.poll ? 0 : job.timeoutMs);
-    // Polling: ask again and again without sleeping, the way a spinning reader does.
+    // Polling: ask again and again, the way a spinning reader does, but nap
+    // for a few microseconds now and then, so that on a busy machine the
+    // producer can get the core this Worker would otherwise keep.
     const deadline = performance.now() + job.timeoutMs;
-    while (values === null && job.poll && performance.now() < deadline) values = mailbox.take(0);
+    for (let polls = 1; values === null && job.poll && performance.now() < deadline; polls++) {
+      if (polls % 256 === 0) block(0.02);
+      values = mailbox.take(0);
+    }
     if (values === null) throw new Error(`message ${k} did not arrive within ${job.timeoutMs} ms`);
     report.received++;
     const expected = messageFor(k, job.capacity);

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { nextTurn } from "../primitives/testing.ts";
+import { nextTurn, withinTurns } from "../primitives/testing.ts";
 import { type Audit, Wallet } from "./wallet.ts";
 
 /** An audit that takes a turn of the event loop, as a call to another service would. */
@@ -38,17 +38,23 @@ describe("wallet", () => {
     await wallet.deposit(10);
     await assert.rejects(wallet.deposit(13), (error: unknown) => error === refused);
     assert.equal(wallet.balance, 10, "a refused deposit changed the balance");
-    assert.equal(await wallet.deposit(5), 15);
+    assert.equal(
+      await withinTurns(
+        wallet.deposit(5),
+        "the deposit after a refused one (is the wallet still locked?)",
+      ),
+      15,
+    );
   });
 
   it("a deposit stuck in its audit on one wallet does not hold up another wallet", async () => {
     const stuck = new Wallet(() => new Promise<void>(() => {}));
     const other = new Wallet(slowAudit);
-    const neverEnds = stuck.deposit(5);
-    const settled = await Promise.race([
+    stuck.deposit(5); // its audit never answers, so it never settles
+    const settled = await withinTurns(
       other.deposit(7),
-      neverEnds.then(() => "stuck deposit ended"),
-    ]);
+      "a deposit to a second wallet while the first wallet's deposit is stuck",
+    );
     assert.equal(settled, 7);
     assert.equal(stuck.balance, 0);
   });

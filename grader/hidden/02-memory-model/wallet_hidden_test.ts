@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { runtime } from "../primitives/mod.ts";
-import { assertPending, nextTurn, seededRandom, watch } from "../primitives/testing.ts";
+import {
+  assertPending,
+  nextTurn,
+  seededRandom,
+  watch,
+  withinTurns,
+} from "../primitives/testing.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadWallet = () => import("./wallet.ts");
@@ -22,7 +28,11 @@ describe("wallet (hidden)", () => {
         await turns(Math.floor(random() * 4));
       });
       const amounts = Array.from({ length: 40 }, () => 1 + Math.floor(random() * 9));
-      await Promise.all(amounts.map((amount) => wallet.deposit(amount)));
+      await withinTurns(
+        Promise.all(amounts.map((amount) => wallet.deposit(amount))),
+        `seed ${seed}: 40 deposits`,
+        2000,
+      );
       const total = amounts.reduce((a, b) => a + b, 0);
       assert.equal(wallet.balance, total, `seed ${seed}: deposits were lost`);
       assert.equal(new Set(seen).size, 40, `seed ${seed}: two audits saw the same balance`);
@@ -37,7 +47,10 @@ describe("wallet (hidden)", () => {
       await nextTurn();
       if (amount === 100) throw refused;
     });
-    const outcomes = await Promise.allSettled([1, 2, 100, 4, 8].map((a) => wallet.deposit(a)));
+    const outcomes = await withinTurns(
+      Promise.allSettled([1, 2, 100, 4, 8].map((a) => wallet.deposit(a))),
+      "five deposits, the third refused (is the wallet still locked after it?)",
+    );
     assert.deepEqual(outcomes.map((o) => o.status), [
       "fulfilled",
       "fulfilled",
@@ -60,7 +73,7 @@ describe("wallet (hidden)", () => {
       }) as (balance: number, amount: number) => Promise<void>,
     );
     await assert.rejects(wallet.deposit(3), TypeError);
-    assert.equal(await wallet.deposit(4), 4);
+    assert.equal(await withinTurns(wallet.deposit(4), "the deposit after the crashed audit"), 4);
   });
 
   it("a deposit stuck in its audit on one wallet does not hold up deposits to another wallet", async () => {
@@ -86,7 +99,7 @@ describe("wallet (hidden)", () => {
     const first = wallet.deposit(10);
     await nextTurn();
     const second = wallet.deposit(20);
-    await Promise.all([first, second]);
+    await withinTurns(Promise.all([first, second]), "two deposits");
     assert.deepEqual(events, ["audit 10 at 0", "audit 20 at 10"]);
     assert.equal(wallet.balance, 30);
   });
