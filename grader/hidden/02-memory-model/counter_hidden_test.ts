@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { WorkerGroup } from "./worker_group.ts";
 
+/** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
+const LIMIT_MS = 6000;
+
 // Loaded inside each test, after the harness above.
 const loadCounter = () => import("./counter.ts");
 
@@ -15,6 +18,7 @@ describe("counter (hidden)", () => {
         await group.run(
           Array.from({ length: 4 }, () => ({ kind: "increment", index: 0, times })),
           buffer,
+          LIMIT_MS,
         );
         const count = new Int32Array(buffer)[0];
         assert.equal(count, 4 * times, `round ${round}: ${4 * times - count} increments lost`);
@@ -29,12 +33,16 @@ describe("counter (hidden)", () => {
     try {
       const times = 200_000;
       const buffer = new SharedArrayBuffer(4 * 4);
-      await group.run([
-        { kind: "increment", index: 1, times },
-        { kind: "increment", index: 3, times },
-        { kind: "increment", index: 1, times },
-        { kind: "increment", index: 3, times },
-      ], buffer);
+      await group.run(
+        [
+          { kind: "increment", index: 1, times },
+          { kind: "increment", index: 3, times },
+          { kind: "increment", index: 1, times },
+          { kind: "increment", index: 3, times },
+        ],
+        buffer,
+        LIMIT_MS,
+      );
       assert.deepEqual(Array.from(new Int32Array(buffer)), [0, 2 * times, 0, 2 * times]);
     } finally {
       group.terminate();
@@ -61,6 +69,7 @@ describe("counter (hidden)", () => {
         const perWorker = await group.run(
           Array.from({ length: 4 }, () => ({ kind: "tickets", index: 1, times })),
           buffer,
+          LIMIT_MS,
         );
         const seen = new Uint8Array(4 * times);
         let duplicates = 0;
@@ -84,10 +93,14 @@ describe("counter (hidden)", () => {
   it("each Worker's own tickets increase: a ticket is the value before that Worker's add", async () => {
     const group = await WorkerGroup.start(2);
     try {
-      const perWorker = await group.run([
-        { kind: "tickets", index: 0, times: 50_000 },
-        { kind: "tickets", index: 0, times: 50_000 },
-      ], new SharedArrayBuffer(4));
+      const perWorker = await group.run(
+        [
+          { kind: "tickets", index: 0, times: 50_000 },
+          { kind: "tickets", index: 0, times: 50_000 },
+        ],
+        new SharedArrayBuffer(4),
+        LIMIT_MS,
+      );
       for (const [w, tickets] of perWorker.entries()) {
         const bad = tickets.findIndex((t, i) => i > 0 && t <= tickets[i - 1]);
         assert.equal(

@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { WorkerGroup } from "./worker_group.ts";
 
+/** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
+const LIMIT_MS = 6000;
+
 // Loaded inside each test, after the harness above.
 const loadFalseSharing = () => import("./false_sharing.ts");
 
@@ -61,6 +64,7 @@ describe("false sharing (hidden)", () => {
         await group.run(
           [0, 1, 2, 3].map((worker) => ({ kind: "hits", worker, layout, times })),
           buffer,
+          LIMIT_MS,
         );
         const cells = new Int32Array(buffer);
         const mine = new Set([0, 1, 2, 3].map((w) => counterIndex(w, layout)));

@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { WorkerGroup } from "./worker_group.ts";
 
+/** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
+const LIMIT_MS = 6000;
+
 // Loaded inside each test, after the harness above.
 const loadMailbox = () => import("./mailbox.ts");
 
@@ -13,10 +16,14 @@ describe("mailbox (hidden)", () => {
         const group = await WorkerGroup.start(2);
         try {
           const count = 20_000;
-          const [, report] = await group.run([
-            { kind: "produce", capacity, count, timeoutMs: 4000 },
-            { kind: "consume", capacity, count, timeoutMs: 4000, poll },
-          ], new SharedArrayBuffer(Mailbox.bytesFor(capacity)));
+          const [, report] = await group.run(
+            [
+              { kind: "produce", capacity, count, timeoutMs: 4000 },
+              { kind: "consume", capacity, count, timeoutMs: 4000, poll },
+            ],
+            new SharedArrayBuffer(Mailbox.bytesFor(capacity)),
+            LIMIT_MS,
+          );
           assert.equal(report.received, count);
           assert.equal(
             report.wrong,
@@ -90,12 +97,20 @@ describe("mailbox (hidden)", () => {
     try {
       const buffer = new SharedArrayBuffer(Mailbox.bytesFor(4));
       // Only the consumer runs in this round: it must still be waiting, not failing, when the producer comes.
-      const consumed = group.run([
-        { kind: "consume", capacity: 4, count: 200, timeoutMs: 4000, poll: false },
-      ], buffer);
+      const consumed = group.run(
+        [
+          { kind: "consume", capacity: 4, count: 200, timeoutMs: 4000, poll: false },
+        ],
+        buffer,
+        LIMIT_MS,
+      );
       const producer = await WorkerGroup.start(1);
       try {
-        await producer.run([{ kind: "produce", capacity: 4, count: 200, timeoutMs: 4000 }], buffer);
+        await producer.run(
+          [{ kind: "produce", capacity: 4, count: 200, timeoutMs: 4000 }],
+          buffer,
+          LIMIT_MS,
+        );
       } finally {
         producer.terminate();
       }

@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { Panic } from "../primitives/mod.ts";
 import { WorkerGroup } from "./worker_group.ts";
 
+/** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
+const LIMIT_MS = 6000;
+
 // Loaded inside each test, after the harness above.
 const loadMutex = () => import("./shared_mutex.ts");
 
@@ -56,6 +59,7 @@ describe("shared mutex (hidden)", () => {
         const reports = await group.run(
           Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 3 })),
           buffer,
+          LIMIT_MS,
         );
         const violations = reports.reduce((n, r) => n + r.violations, 0);
         assert.equal(violations, 0, `round ${round}: ${violations} reads saw a != b`);
@@ -74,12 +78,16 @@ describe("shared mutex (hidden)", () => {
       const times = 200_000;
       const offset = PAIR_CELLS + 1; // one unused cell between them
       const buffer = new SharedArrayBuffer((offset + PAIR_CELLS) * 4);
-      const reports = await group.run([
-        { kind: "pairs", offset: 0, times, readEvery: 2 },
-        { kind: "pairs", offset, times, readEvery: 2 },
-        { kind: "pairs", offset: 0, times, readEvery: 2 },
-        { kind: "pairs", offset, times, readEvery: 2 },
-      ], buffer);
+      const reports = await group.run(
+        [
+          { kind: "pairs", offset: 0, times, readEvery: 2 },
+          { kind: "pairs", offset, times, readEvery: 2 },
+          { kind: "pairs", offset: 0, times, readEvery: 2 },
+          { kind: "pairs", offset, times, readEvery: 2 },
+        ],
+        buffer,
+        LIMIT_MS,
+      );
       assert.equal(reports.reduce((n, r) => n + r.violations, 0), 0);
       const cells = Array.from(new Int32Array(buffer));
       assert.deepEqual(cells, [0, 2 * times, 2 * times, 0, 0, 2 * times, 2 * times]);
@@ -92,10 +100,14 @@ describe("shared mutex (hidden)", () => {
     const group = await WorkerGroup.start(2);
     try {
       for (let round = 1; round <= 5; round++) {
-        const [, mark] = await group.run([
-          { kind: "hold", mutexIndex: 0, markIndex: 1, holdMs: 100 },
-          { kind: "lockAfter", mutexIndex: 0, markIndex: 1 },
-        ], new SharedArrayBuffer(8));
+        const [, mark] = await group.run(
+          [
+            { kind: "hold", mutexIndex: 0, markIndex: 1, holdMs: 100 },
+            { kind: "lockAfter", mutexIndex: 0, markIndex: 1 },
+          ],
+          new SharedArrayBuffer(8),
+          LIMIT_MS,
+        );
         assert.equal(mark, 2, `round ${round}: the mutex was taken while still held`);
       }
     } finally {
@@ -111,7 +123,7 @@ describe("shared mutex (hidden)", () => {
       const reports = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times: 2000, readEvery: 1 })),
         buffer,
-        5000,
+        LIMIT_MS,
       );
       assert.equal(reports.length, 4);
       assert.deepEqual(Array.from(new Int32Array(buffer)), [0, 8000, 8000]);
