@@ -21,11 +21,11 @@ describe("counter", () => {
   it("four Workers incrementing one cell at once lose no increment", async () => {
     const group = await WorkerGroup.start(4);
     try {
-      const times = 200_000;
-      // A lost update needs two Workers in the loop at the same moment; three
+      const times = 500_000;
+      // A lost update needs two Workers in the loop at the same moment; four
       // rounds make that near certain for a racy loop, and change nothing for
       // a correct one.
-      for (let round = 1; round <= 3; round++) {
+      for (let round = 1; round <= 4; round++) {
         const buffer = new SharedArrayBuffer(4);
         await group.run(
           Array.from({ length: 4 }, () => ({ kind: "increment", index: 0, times })),

@@ -62,6 +62,7 @@ describe("wallet", () => {
   it("deposit rejects an amount that is not a finite number > 0 with a RangeError", async () => {
     const wallet = new Wallet(slowAudit);
     await assert.rejects(wallet.deposit(-5), RangeError);
+    await assert.rejects(wallet.deposit(Number.NaN), RangeError, "NaN is not a finite number");
     assert.equal(wallet.balance, 0);
   });
 });

@@ -9,10 +9,10 @@ const LIMIT_MS = 6000;
 const loadCounter = () => import("./counter.ts");
 
 describe("counter (hidden)", () => {
-  it("over five rounds, four Workers x 500 000 increments of one cell always total exactly 2 000 000", async () => {
+  it("over five rounds, four Workers x 1 000 000 increments of one cell always total exactly 4 000 000", async () => {
     const group = await WorkerGroup.start(4);
     try {
-      const times = 500_000;
+      const times = 1_000_000;
       for (let round = 1; round <= 5; round++) {
         const buffer = new SharedArrayBuffer(4);
         await group.run(
