@@ -1,0 +1,168 @@
+/**
+ * The Worker side of the lab's harness (given: you do not edit it). Each
+ * Worker loads your modules, takes one job at a time from
+ * `worker_group.ts`, waits at the start line with the others, runs the job
+ * on the shared buffer, and reports back.
+ *
+ * @example
+ * ```ts ignore
+ * // Started by WorkerGroup.start(), never imported:
+ * new Worker(new URL("./lab_worker.ts", import.meta.url), { type: "module" });
+ * ```
+ * @module
+ */
+import { incrementShared, nextTicket } from "./counter.ts";
+import { PairCounter, SharedMutex } from "./shared_mutex.ts";
+import { Mailbox } from "./mailbox.ts";
+import { counterIndex } from "./false_sharing.ts";
+import {
+  type ConsumeReport,
+  type Job,
+  type JobMessage,
+  messageFor,
+  type PairReport,
+  type WorkerReport,
+} from "./worker_group.ts";
+
+/** The longest a Worker waits for something that another Worker should do soon. */
+const PATIENCE_MS = 5_000;
+
+const port = self as unknown as {
+  postMessage(report: WorkerReport): void;
+  onmessage: ((event: MessageEvent<JobMessage>) => void) | null;
+};
+
+/** Where {@linkcode think} leaves its result, so that the compiler cannot drop the work. */
+let thought = 0;
+
+/**
+ * A fraction of a microsecond of work between two steps on shared memory, as
+ * a real program has. Without it a compiled loop of plain increments takes a
+ * few milliseconds in all, and four Workers would hardly ever run it at the
+ * same moment; with it they overlap, and so do their races.
+ */
+function think(): void {
+  let x = thought | 1;
+  for (let i = 0; i < 40; i++) x = Math.imul(x ^ (x >>> 13), 0x5bd1e995);
+  thought = x;
+}
+
+/** Blocks this Worker for `ms` (it is holding a lock: the point is to keep it). */
+function block(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Waits until `cells[index]` is no longer `value`, or throws after PATIENCE_MS. */
+function awaitChange(cells: Int32Array, index: number, value: number, what: string): void {
+  const deadline = performance.now() + PATIENCE_MS;
+  while (Atomics.load(cells, index) === value) {
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`gave up after ${PATIENCE_MS} ms waiting for ${what}`);
+    Atomics.wait(cells, index, value, left);
+  }
+}
+
+function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairReport {
+  const pair = new PairCounter(cells, job.offset);
+  const report: PairReport = { reads: 0, violations: 0, first: null };
+  for (let i = 1; i <= job.times; i++) {
+    think();
+    pair.bump();
+    if (i % job.readEvery !== 0) continue;
+    const [a, b] = pair.read();
+    report.reads++;
+    if (a !== b) {
+      report.violations++;
+      report.first ??= [a, b];
+    }
+  }
+  return report;
+}
+
+function consume(buffer: SharedArrayBuffer, job: Extract<Job, { kind: "consume" }>): ConsumeReport {
+  const mailbox = new Mailbox(buffer, job.capacity);
+  const report: ConsumeReport = { received: 0, wrong: 0, first: null };
+  for (let k = 0; k < job.count; k++) {
+    let values = mailbox.take(job.poll ? 0 : job.timeoutMs);
+    // Polling: ask again and again, the way a spinning reader does, but nap
+    // for a few microseconds now and then, so that on a busy machine the
+    // producer can get the core this Worker would otherwise keep.
+    const deadline = performance.now() + job.timeoutMs;
+    for (let polls = 1; values === null && job.poll && performance.now() < deadline; polls++) {
+      if (polls % 256 === 0) block(0.02);
+      values = mailbox.take(0);
+    }
+    if (values === null) throw new Error(`message ${k} did not arrive within ${job.timeoutMs} ms`);
+    report.received++;
+    const expected = messageFor(k, job.capacity);
+    if (values.join() !== expected.join()) {
+      report.wrong++;
+      report.first ??= `message ${k}: took [${values}], posted [${expected}]`;
+    }
+  }
+  return report;
+}
+
+function runJob(job: Job, buffer: SharedArrayBuffer): unknown {
+  const cells = new Int32Array(buffer);
+  switch (job.kind) {
+    case "increment":
+      incrementShared(cells, job.index, job.times);
+      return null;
+    case "tickets":
+      return Array.from({ length: job.times }, () => {
+        think();
+        return nextTicket(cells, job.index);
+      });
+    case "pairs":
+      return pairs(cells, job);
+    case "hold": {
+      const mutex = new SharedMutex(cells, job.mutexIndex);
+      mutex.lock();
+      Atomics.store(cells, job.markIndex, 1);
+      Atomics.notify(cells, job.markIndex);
+      block(job.holdMs);
+      Atomics.store(cells, job.markIndex, 2);
+      mutex.unlock();
+      return null;
+    }
+    case "lockAfter": {
+      awaitChange(cells, job.markIndex, 0, "the holder to take the mutex");
+      const mutex = new SharedMutex(cells, job.mutexIndex);
+      mutex.lock();
+      const mark = Atomics.load(cells, job.markIndex);
+      mutex.unlock();
+      return mark;
+    }
+    case "produce": {
+      const mailbox = new Mailbox(buffer, job.capacity);
+      for (let k = 0; k < job.count; k++) {
+        if (!mailbox.post(messageFor(k, job.capacity), job.timeoutMs)) {
+          throw new Error(`post of message ${k} found the slot full for ${job.timeoutMs} ms`);
+        }
+      }
+      return null;
+    }
+    case "consume":
+      return consume(buffer, job);
+    case "hits": {
+      const index = counterIndex(job.worker, job.layout);
+      const began = performance.now();
+      for (let i = 0; i < job.times; i++) Atomics.add(cells, index, 1);
+      return performance.now() - began;
+    }
+  }
+}
+
+port.onmessage = ({ data: { job, buffer, start } }) => {
+  try {
+    const line = new Int32Array(start);
+    port.postMessage({ type: "ready" });
+    awaitChange(line, 0, 0, "the start line");
+    port.postMessage({ type: "done", value: runJob(job, buffer) });
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    port.postMessage({ type: "failed", message });
+  }
+};
+port.postMessage({ type: "loaded" });
