@@ -6,6 +6,7 @@
  */
 import { Panic } from "./panic.ts";
 import { completedVoid, park, Parked, unpark } from "./runtime.ts";
+import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /**
  * How long a waiter may wait before the mutex switches to starvation mode:
@@ -164,6 +165,7 @@ export class Mutex {
    * caller always queues behind the existing waiters.
    */
   lock(): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.lock());
     if (!this.#locked && !this.#starving) {
       this.#locked = true;
       return acquiredAtOnce();

@@ -14,6 +14,7 @@ import {
 } from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { completed, park } from "./runtime.ts";
+import { interleave, mustInterleave, random, seeded } from "./schedule.ts";
 
 /** A receive case: `case v, ok := <-ch`. */
 export interface RecvCase<T> {
@@ -116,7 +117,7 @@ function channelOf(c: SelectCase, index: number): Chan<unknown> | null {
 function pollOrder(n: number): number[] {
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const j = Math.floor(Math.random() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     order[i] = order[j];
     order[j] = i;
   }
@@ -156,6 +157,7 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
     throw new TypeError("Cannot select: cases must be an array of recv(ch) and send(ch, v) cases");
   }
   const chans = cases.map(channelOf);
+  if (seeded && mustInterleave()) return interleave(() => select(cases, options!));
   for (const i of pollOrder(cases.length)) {
     const chan = chans[i];
     if (chan === null) continue;

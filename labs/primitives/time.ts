@@ -9,6 +9,7 @@
  */
 import { Chan, type ReceiveChan } from "./chan.ts";
 import { go } from "./runtime.ts";
+import { pause, seeded } from "./schedule.ts";
 
 /**
  * One millisecond, the unit of every duration in this module.
@@ -93,13 +94,21 @@ function schedule(ms: number, fire: () => void): () => void {
   const clearTimer = globalThis.clearTimeout;
   let remaining = Math.max(0, ms);
   let handle: ReturnType<typeof setTimeout>;
+  let cancelled = false;
+  // Seeded, the timer fires after a pause of the seed's choosing, so timers
+  // due at the same instant may go off in either order; it counts as pending
+  // (cancellable) until then.
+  const due = () => (seeded ? pause().then(() => cancelled || fire()) : fire());
   const arm = () => {
     const step = Math.min(remaining, maxTimerDelay);
     remaining -= step;
-    handle = setTimer(() => (remaining > 0 ? arm() : fire()), step);
+    handle = setTimer(() => (remaining > 0 ? arm() : due()), step);
   };
   arm();
-  return () => clearTimer(handle);
+  return () => {
+    cancelled = true;
+    clearTimer(handle);
+  };
 }
 
 /** Calls `tick` every `period` milliseconds until the returned function is called. */
