@@ -354,23 +354,30 @@ export function hintFor(lab: LabEntry, failingTest: string): string | undefined 
 
 /**
  * The `deno test` permission flags for a lab's tests: read access to the given
- * folders, plus whatever the manifest's `permissions` field adds, and never a
+ * folders, plus whatever the manifest's `permissions` field adds, plus reading
+ * the environment `variables` (a seeded run's `PRIMITIVES_SEED`), and never a
  * prompt.
  *
  * @example
  * ```ts
  * import { permissionFlags, type LabEntry } from "./course.ts";
  * declare const lab: LabEntry;
- * permissionFlags(lab, ["/tmp/sandbox"]);
- * // → ["--no-prompt", "--allow-read=/tmp/sandbox", "--allow-net=127.0.0.1"] for a net lab
+ * permissionFlags(lab, ["/tmp/sandbox"], ["PRIMITIVES_SEED"]);
+ * // → ["--no-prompt", "--allow-read=/tmp/sandbox", "--allow-net=127.0.0.1",
+ * //    "--allow-env=PRIMITIVES_SEED"] for a net lab
  * ```
  */
-export function permissionFlags(lab: LabEntry, readable: string[]): string[] {
+export function permissionFlags(
+  lab: LabEntry,
+  readable: string[],
+  variables: string[] = [],
+): string[] {
   const flags = ["--no-prompt"];
   if (readable.length > 0) flags.push(`--allow-read=${readable.join(",")}`);
   const extra = lab.permissions ?? {};
   if (extra.net) flags.push(`--allow-net=${extra.net.join(",")}`);
-  if (extra.env) flags.push(`--allow-env=${extra.env.join(",")}`);
+  const env = [...new Set([...(extra.env ?? []), ...variables])];
+  if (env.length > 0) flags.push(`--allow-env=${env.join(",")}`);
   return flags;
 }
 

@@ -210,6 +210,19 @@ describe("permissionFlags", () => {
       "--allow-env=PORT",
     ]);
   });
+
+  it("merges the variables a run reads, such as PRIMITIVES_SEED, into one --allow-env", () => {
+    const server = lab({ permissions: { env: ["PORT", "PRIMITIVES_SEED"] } });
+    assert.deepEqual(permissionFlags(server, ["/s"], ["PRIMITIVES_SEED"]), [
+      "--no-prompt",
+      "--allow-read=/s",
+      "--allow-env=PORT,PRIMITIVES_SEED",
+    ]);
+    assert.deepEqual(permissionFlags(lab(), [], ["PRIMITIVES_SEED"]), [
+      "--no-prompt",
+      "--allow-env=PRIMITIVES_SEED",
+    ]);
+  });
 });
 
 describe("studentCourse", () => {

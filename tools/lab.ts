@@ -4,10 +4,15 @@
  *     deno task lab                 the labs in course order, each with its status, and what to do next
  *     deno task lab 04              run lab 04's public tests (also: 4, channels, 04-channels)
  *     deno task lab 04 --watch      the same, again on every save
+ *     deno task lab 04 --seed 8841  replay the run under seed 8841
+ *     deno task lab 04 --explore 200  run the tests under seeds 1 to 200, stop at a failing one
  *
  * A lab's public tests run in place (labs/<slug>/) in a separate `deno test`
  * process that may read only the lab folder and the primitives, plus what the
  * manifest's `permissions` adds (lab 05 reaches a local server).
+ *
+ * Every run is under a seeded schedule (labs/primitives/schedule.ts): a random
+ * seed unless `--seed` names one, printed with the command that replays it.
  *
  * A lab is "not started" when the manifest records the starter files' hashes
  * (the student edition does: `deno task release` writes them) and every file
@@ -55,11 +60,26 @@ import {
   statusOf,
 } from "./lab_view.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import {
+  exploreSeeds,
+  failingTests,
+  parseSeed,
+  parseSeedCount,
+  randomSeed,
+  replayCommand,
+  SEED_VARIABLE,
+  seedEnv,
+  seedRange,
+} from "../core/seeds.ts";
 
 const USAGE = `Usage:
   deno task lab                  list the labs, their status, and what to do next
   deno task lab <lab>            run a lab's public tests; <lab> is 04, 4, channels or 04-channels
   deno task lab <lab> --watch    run them again whenever a file in the lab folder changes
+  deno task lab <lab> --seed <n> replay a run: the same seed gives the same interleaving
+  deno task lab <lab> --explore <count>
+                                 run the tests under seeds 1 to <count>; on a failure,
+                                 print its seed and the command that replays it
 
 Options:
   --no-check            run the tests even if the code does not type-check
@@ -102,7 +122,7 @@ export async function isUntouched(paths: CoursePaths, lab: LabEntry): Promise<bo
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const run = await runLab(paths, lab, { timeoutMs: 60_000 });
+ * const run = await runLab(paths, lab, { timeoutMs: 60_000, seed: 8841 });
  * ```
  */
 export async function runLab(
@@ -110,6 +130,8 @@ export async function runLab(
   lab: LabEntry,
   options: {
     timeoutMs: number;
+    /** The schedule's seed for the run (labs/primitives/schedule.ts). */
+    seed: number;
     typeCheck?: boolean;
     signal?: AbortSignal;
     onTestFinished?: (name: string) => void;
@@ -133,7 +155,8 @@ export async function runLab(
     cwd: paths.root,
     files,
     configSource: await exists(config) ? config : undefined,
-    permissions: permissionFlags(lab, [labDir, paths.primitives]),
+    permissions: permissionFlags(lab, [labDir, paths.primitives], [SEED_VARIABLE]),
+    env: seedEnv(options.seed),
     timeoutMs: options.timeoutMs,
     typeCheck: options.typeCheck,
     signal: options.signal,
@@ -166,6 +189,8 @@ function liveCounter(): { onTestFinished: (name: string) => void; clear: () => v
 /** How the command was asked to run tests. */
 interface RunSettings {
   timeoutMs: number;
+  /** The seed given with --seed; without it each run draws a random one. */
+  seed: number | undefined;
   typeCheck: boolean;
   style: Style;
 }
@@ -176,11 +201,12 @@ async function courseTable(
   settings: RunSettings,
 ): Promise<number> {
   let done = 0;
-  progress(`Checking ${plural(course.labs.length, "lab")}…`);
+  const seed = settings.seed ?? randomSeed();
+  progress(`Checking ${plural(course.labs.length, "lab")} under seed ${seed}…`);
   const statuses = await mapPool(course.labs, parallelism(), async (lab): Promise<LabStatus> => {
     let status: LabStatus;
     if (await isUntouched(paths, lab)) status = { kind: "not-started" };
-    else status = statusOf(await runLab(paths, lab, settings));
+    else status = statusOf(await runLab(paths, lab, { ...settings, seed }));
     done++;
     progress(
       `  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}` +
@@ -199,16 +225,57 @@ async function oneLab(
   settings: RunSettings,
   signal?: AbortSignal,
 ): Promise<TestRun> {
-  progress(`Running the public tests of lab ${lab.id} (labs/${lab.slug})…`);
+  const seed = settings.seed ?? randomSeed();
+  progress(
+    `Running the public tests of lab ${lab.id} (labs/${lab.slug}) under seed ${seed} ` +
+      `(replay: ${replayCommand(lab.id, seed)})…`,
+  );
   const counter = liveCounter();
   const run = await runLab(paths, lab, {
     ...settings,
+    seed,
     signal,
     onTestFinished: counter.onTestFinished,
   });
   counter.clear();
   if (!run.aborted) console.log(renderLabRun(course, lab, run, settings.style));
   return run;
+}
+
+/**
+ * Runs a lab's tests under seeds 1 to `count`, stopping at the first failing
+ * one, whose run is shown as a normal run is, with its seed and the command
+ * that replays it.
+ */
+async function exploreLab(
+  paths: CoursePaths,
+  course: Course,
+  lab: LabEntry,
+  count: number,
+  settings: RunSettings,
+): Promise<TestRun | undefined> {
+  progress(`Running the public tests of lab ${lab.id} under up to ${plural(count, "seed")}…`);
+  const found = await exploreSeeds({
+    seeds: seedRange(1, count),
+    concurrency: parallelism(),
+    run: (seed, typeCheck) => runLab(paths, lab, { ...settings, seed, typeCheck }),
+    onRun: (seed, _run, passed) => {
+      if (!passed || seed % 20 === 0) progress(`  seed ${seed}: ${passed ? "passed" : "FAILED"}`);
+    },
+  });
+  const failure = found.failures[0];
+  if (failure === undefined) {
+    console.log(
+      `Every public test passed under each of ${plural(found.tried, "seed")} (1 to ${count}).`,
+    );
+    return undefined;
+  }
+  console.log(renderLabRun(course, lab, failure.run, settings.style));
+  console.log(
+    `\nUnder seed ${failure.seed} (${found.tried} tried), failing: ` +
+      `${failingTests(failure.run).join("; ")}\nReplay it: ${replayCommand(lab.id, failure.seed)}`,
+  );
+  return failure.run;
 }
 
 function isRelevantChange(event: Deno.FsEvent): boolean {
@@ -270,6 +337,8 @@ export async function main(args: string[]): Promise<number> {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let watch: boolean;
   let typeCheck: boolean;
+  let seed: number | undefined;
+  let explore: number | undefined;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -280,11 +349,20 @@ export async function main(args: string[]): Promise<number> {
     root = takeOption(rest, "--root") ?? Deno.cwd();
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    const seedText = takeOption(rest, "--seed");
+    if (seedText !== undefined) seed = parseSeed(seedText, "--seed");
+    const exploreText = takeOption(rest, "--explore");
+    if (exploreText !== undefined) explore = parseSeedCount(exploreText, "--explore");
     const unknown = rest.find((arg) => arg.startsWith("-"));
     if (unknown) throw new Error(`unknown option ${unknown}`);
     if (rest.length > 1) throw new Error(`expected one lab, got ${rest.join(" ")}`);
     if (watch && rest.length === 0) {
       throw new Error("--watch needs a lab: deno task lab 04 --watch");
+    }
+    if (explore !== undefined && (rest.length === 0 || watch || seed !== undefined)) {
+      throw new Error(
+        "--explore needs one lab, without --watch or --seed: deno task lab 04 --explore 200",
+      );
     }
   } catch (error) {
     console.error(`lab: ${(error as Error).message}\n\n${USAGE}`);
@@ -306,7 +384,7 @@ export async function main(args: string[]): Promise<number> {
     console.error(`lab: ${(error as Error).message}`);
     return 2;
   }
-  const settings: RunSettings = { timeoutMs, typeCheck, style: makeStyle(wantsColor()) };
+  const settings: RunSettings = { timeoutMs, seed, typeCheck, style: makeStyle(wantsColor()) };
   if (rest.length === 0) return await courseTable(paths, course, settings);
   const found = findLab(course, rest[0]);
   if (!found.ok) {
@@ -314,6 +392,9 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (watch) return await watchLab(paths, course, found.lab, settings);
+  if (explore !== undefined) {
+    return await exploreLab(paths, course, found.lab, explore, settings) === undefined ? 0 : 1;
+  }
   const run = await oneLab(paths, course, found.lab, settings);
   return statusOf(run).kind === "passing" ? 0 : 1;
 }

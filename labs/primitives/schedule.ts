@@ -6,11 +6,18 @@
  * thousand runs. With a seed (the environment variable `PRIMITIVES_SEED`, a
  * non-negative integer read at load, or {@linkcode setSeed}), every primitive
  * operation that could let another task run (send, receive, select, lock,
- * wait, `go`, a timer firing) pauses before and after it for a while the
- * seed's generator picks: not at all, a few microtasks, or a turn of the event
- * loop. `select` draws its random choice from the same generator. The same
- * seed then gives the same interleaving, run after run, on Deno and on Bun,
- * for a program whose only other inputs are virtual time and its own logic.
+ * wait) takes effect when it is called and then resumes its caller after a
+ * pause the seed's generator picks: just the await, a few microtasks, or a
+ * turn of the event loop; a task started with `go` and a timer that fires
+ * wait for such a pause too. `select` draws its random choice from the same
+ * generator. The same seed then gives the same interleaving, run after run,
+ * on Deno and on Bun, for a program whose only other inputs are virtual time
+ * and its own logic.
+ *
+ * The pause comes after an operation, never between its call and its effect:
+ * a task's own operations keep their program order (`isClosed(done)` called
+ * before `done.close()` looks before the close, as in Go), and a pause after
+ * one operation is the pause before the next.
  *
  * Without a seed nothing changes: the operations test the live binding
  * {@linkcode seeded} once and take their usual path.
@@ -267,10 +274,10 @@ export function mustInterleave(): boolean {
 }
 
 /**
- * Runs the operation `op` between two pauses of the seed's choosing: other
- * tasks may run before it takes effect and before its caller resumes. `op`
- * is called once, synchronously after the first pause, and must begin with
- * the `seeded && mustInterleave()` test.
+ * Runs the operation `op` now and resumes its caller after a pause of the
+ * seed's choosing, also when it rejects: other tasks may run in between. `op`
+ * is called once, synchronously, and must begin with the
+ * `seeded && mustInterleave()` test.
  *
  * @example
  * ```ts
@@ -284,7 +291,6 @@ export function mustInterleave(): boolean {
  * ```
  */
 export async function interleave<T>(op: () => Promise<T>): Promise<T> {
-  await pause();
   direct = true;
   let outcome: Promise<T>;
   try {
