@@ -1,7 +1,7 @@
 /**
  * The authors' command: proves every lab in labs/course.json is sound.
  *
- *     deno task check [--timeout <seconds>] [--root <folder>]
+ *     deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
  *
  * For each lab, first what can be seen on disk: the starter files exist and
  * carry `// TODO` markers, the solution lists exactly the files the manifest
@@ -12,7 +12,10 @@
  * grader's narrow permissions (read of the copy only, plus the manifest's
  * `permissions`): every public and hidden test passes on the solution, at least
  * one public and one hidden test fails on the unmodified starter, and every
- * `hints` key names a public test and every `points` key a hidden one.
+ * `hints` key names a public test and every `points` key a hidden one. Last,
+ * the public tests run on the solution under seeds 1 to 20 (`--seeds`) of the
+ * primitives' seeded scheduler: a public test that fails only under some
+ * interleavings is a defect, reported with the seed that shows it.
  *
  * Prints a progress line per lab and step; exits 1 with the list of problems
  * when there are any, else 0.
@@ -52,14 +55,26 @@ import {
 } from "../core/lab_env.ts";
 import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
+import {
+  exploreSeeds,
+  failingTests,
+  parseSeedCount,
+  SEED_VARIABLE,
+  seedEnv,
+  seedRange,
+} from "../core/seeds.ts";
 
-const USAGE = `Usage: deno task check [--timeout <seconds>] [--root <folder>]
+const DEFAULT_SEEDS = 20;
+
+const USAGE = `Usage: deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
 
 For every lab in labs/course.json: starters exist and have // TODO markers; the
-solution passes every public and hidden test; the starter fails at least one of
-each; the manifest matches the files and the test names.
+solution passes every public and hidden test, and its public tests pass under
+every seed from 1 to <count> of the seeded scheduler; the starter fails at least
+one of each; the manifest matches the files and the test names.
 
 Options:
+  --seeds <count>       seeds to run each lab's public tests under (default ${DEFAULT_SEEDS})
   --timeout <seconds>   limit for each test run (default 120)
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
@@ -319,6 +334,52 @@ async function checkRuns(
 }
 
 /**
+ * Runs the public tests on the solution under each of `seeds`, one run at a
+ * time (the labs are checked in parallel already), stopping at the first
+ * failing seed, which the problem names with the failing tests.
+ */
+async function checkSeeds(
+  paths: CoursePaths,
+  lab: LabEntry,
+  seeds: number[],
+  timeoutMs: number,
+  log: (text: string) => void,
+): Promise<string[]> {
+  const sandbox = await createSandbox(paths, lab, "solution", false);
+  try {
+    const found = await exploreSeeds({
+      seeds,
+      concurrency: 1,
+      run: (seed, typeCheck) =>
+        runTests({
+          cwd: sandbox.dir,
+          files: sandbox.publicTests,
+          permissions: permissionFlags(lab, [sandbox.dir], [SEED_VARIABLE]),
+          env: seedEnv(seed),
+          typeCheck,
+          timeoutMs,
+        }),
+    });
+    const failure = found.failures[0];
+    log(
+      `${lab.slug}: solution, public tests under seeds: ` +
+        (failure === undefined
+          ? `pass under all ${found.tried}`
+          : `fail under seed ${failure.seed} ✗`),
+    );
+    if (failure === undefined) return [];
+    return [
+      `the solution fails public tests under seed ${failure.seed} (PRIMITIVES_SEED=` +
+      `${failure.seed}; passed under ${found.tried - 1} seed(s) before it): ` +
+      failingTests(failure.run).map((name) => `"${name}"`).join(", ") +
+      " — a public test that fails only under some interleavings is a defect",
+    ];
+  } finally {
+    await sandbox.remove();
+  }
+}
+
+/**
  * Checks one lab: files first, then (when the folders exist) the runs and the names.
  *
  * @example
@@ -327,7 +388,7 @@ async function checkRuns(
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const findings = await checkLab(paths, lab, 120_000, console.log);
+ * const findings = await checkLab(paths, lab, 120_000, console.log, 20);
  * ```
  */
 export async function checkLab(
@@ -335,6 +396,7 @@ export async function checkLab(
   lab: LabEntry,
   timeoutMs: number,
   log: (text: string) => void,
+  seedCount = DEFAULT_SEEDS,
 ): Promise<LabFindings> {
   log(`${lab.slug}: checking files…`);
   const findings = await checkFiles(paths, lab);
@@ -349,6 +411,12 @@ export async function checkLab(
   findings.problems.push(...runs.problems);
   if (runs.publicNames.length > 0 || runs.hiddenNames.length > 0) {
     findings.problems.push(...checkTestNames(lab, runs.publicNames, runs.hiddenNames));
+  }
+  // Seeds only prove something about a solution that passes on the default schedule.
+  if (runs.problems.length === 0 && seedCount > 0) {
+    findings.problems.push(
+      ...await checkSeeds(paths, lab, seedRange(1, seedCount), timeoutMs, log),
+    );
   }
   log(
     `${lab.slug}: ${
@@ -391,6 +459,7 @@ export async function main(args: string[]): Promise<number> {
   const rest = [...args];
   let root: string;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let seedCount = DEFAULT_SEEDS;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -399,6 +468,8 @@ export async function main(args: string[]): Promise<number> {
     root = takeOption(rest, "--root") ?? Deno.cwd();
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    const seeds = takeOption(rest, "--seeds");
+    if (seeds !== undefined) seedCount = parseSeedCount(seeds, "--seeds");
     if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
   } catch (error) {
     console.error(`check: ${(error as Error).message}\n\n${USAGE}`);
@@ -421,7 +492,7 @@ export async function main(args: string[]): Promise<number> {
   const findings = await mapPool(
     course.labs,
     parallelism(),
-    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`)),
+    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
   );
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
