@@ -9,6 +9,7 @@ import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
 import { pausesTaken, seedFromEnvironment } from "./schedule.ts";
 import * as time from "./time.ts";
+import * as sync from "./sync.ts";
 import { tracedProgram } from "./testdata/seeded_trace_fixture.ts";
 
 const fixture = fileURLToPath(new URL("./testdata/seeded_trace_fixture.ts", import.meta.url));
@@ -114,6 +115,25 @@ describe("seeded schedule", () => {
     } finally {
       clock.uninstall();
     }
+  });
+
+  it("fires real timers due at the same instant in an order the seed picks", async () => {
+    const orders = new Set<string>();
+    for (let seed = 1; seed <= 20; seed++) {
+      runtime.setSeed(seed);
+      const fired: string[] = [];
+      const all = new sync.WaitGroup();
+      for (const name of ["a", "b", "c"]) {
+        all.add(1);
+        time.afterFunc(1, () => {
+          fired.push(name);
+          all.done();
+        });
+      }
+      await all.wait();
+      orders.add(fired.join(","));
+    }
+    assert.ok(orders.size >= 2, `always ${[...orders].join(" | ")}`);
   });
 
   it("lets a timer stopped before its seeded pause ends deliver nothing", async () => {

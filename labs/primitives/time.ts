@@ -95,9 +95,10 @@ function schedule(ms: number, fire: () => void): () => void {
   let remaining = Math.max(0, ms);
   let handle: ReturnType<typeof setTimeout>;
   let cancelled = false;
-  // Seeded, the timer fires after a pause of the seed's choosing, so timers
-  // due at the same instant may go off in either order; it counts as pending
-  // (cancellable) until then.
+  // Seeded, the timer fires after a pause of the seed's choosing, so that
+  // timers due at the same instant can go off in either order (on real
+  // timers; fake ones run each due timer on a real turn of its own, after the
+  // previous one's pause has ended). It stays pending, and cancellable, until then.
   const due = () => (seeded ? pause().then(() => cancelled || fire()) : fire());
   const arm = () => {
     const step = Math.min(remaining, maxTimerDelay);
