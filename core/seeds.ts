@@ -21,7 +21,9 @@
  * @module
  */
 
-import { runPassed, type TestRun } from "./test_runner.ts";
+import { pathToFileURL } from "node:url";
+import { joinPath } from "./lab_env.ts";
+import { runPassed, runTests, type TestRun } from "./test_runner.ts";
 
 /** The environment variable the primitives read their seed from (contract 2). */
 export const SEED_VARIABLE = "PRIMITIVES_SEED";
@@ -131,8 +133,22 @@ export interface SeedFailure {
 export interface Exploration {
   /** How many seeds were run (fewer than asked when it stopped at a failure). */
   tried: number;
-  /** The seeds whose run did not pass, in seed order. */
+  /** The seeds whose run did not pass, in seed order, each from a run of its own. */
   failures: SeedFailure[];
+  /**
+   * Seeds under which a test failed in a batch (see {@linkcode runSeedBatch})
+   * but not in a run of their own: the failure depended on the tests of the
+   * seeds before it in the batch, so no replay command can show it.
+   */
+  unreplayable: number[];
+}
+
+/** What a batch run found: the seeds to look at again, each in a run of its own. */
+export interface BatchOutcome {
+  /** Seeds under which at least one test failed. */
+  failing: number[];
+  /** Seeds whose tests did not all run (the batch timed out or crashed before them). */
+  unfinished: number[];
 }
 
 /** How to explore. */
@@ -148,6 +164,15 @@ export interface ExploreOptions {
   run: (seed: number, typeCheck: boolean) => Promise<TestRun>;
   /** Start no new run once one has failed (the default); runs already started finish. */
   stopAtFirstFailure?: boolean;
+  /**
+   * Runs the tests under many seeds in one process (see
+   * {@linkcode runSeedBatch}): much cheaper than a process per seed. When
+   * given, every seed after the first goes through batches of `batchSize`,
+   * and only the seeds a batch flags are run again, alone, to be reported.
+   */
+  batch?: (seeds: number[]) => Promise<BatchOutcome>;
+  /** Seeds per batch (default 50). */
+  batchSize?: number;
   /** Called after each run, for progress. */
   onRun?: (seed: number, run: TestRun, passed: boolean) => void;
 }
@@ -172,28 +197,147 @@ export interface ExploreOptions {
 export async function exploreSeeds(options: ExploreOptions): Promise<Exploration> {
   const stopAtFirst = options.stopAtFirstFailure ?? true;
   const failures: SeedFailure[] = [];
+  const unreplayable: number[] = [];
   let tried = 0;
-  let next = 0;
-  const runOne = async (typeCheck: boolean): Promise<TestRun> => {
-    const seed = options.seeds[next++];
+  const runOne = async (seed: number, typeCheck: boolean): Promise<TestRun> => {
     const run = await options.run(seed, typeCheck);
-    tried++;
     const passed = runPassed(run);
     if (!passed) failures.push({ seed, run });
     options.onRun?.(seed, run, passed);
     return run;
   };
-  if (options.seeds.length === 0) return { tried, failures };
-  const first = await runOne(true);
-  if (first.results.length === 0) return { tried, failures };
-  const worker = async () => {
-    while (next < options.seeds.length && !(stopAtFirst && failures.length > 0)) {
-      await runOne(false);
+  const done = () => ({ tried, failures: failures.sort((a, b) => a.seed - b.seed), unreplayable });
+  if (options.seeds.length === 0) return done();
+  tried = 1;
+  const first = await runOne(options.seeds[0], true);
+  if (first.results.length === 0 || (stopAtFirst && failures.length > 0)) return done();
+  const rest = options.seeds.slice(1);
+  const concurrency = Math.max(1, options.concurrency);
+  let next = 0;
+  if (options.batch === undefined) {
+    const worker = async () => {
+      while (next < rest.length && !(stopAtFirst && failures.length > 0)) {
+        tried++;
+        await runOne(rest[next++], false);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return done();
+  }
+  const size = Math.max(1, options.batchSize ?? 50);
+  const batches: number[][] = [];
+  for (let start = 0; start < rest.length; start += size) {
+    batches.push(rest.slice(start, start + size));
+  }
+  const failedInBatch = new Set<number>();
+  const unfinished = new Set<number>();
+  const batchWorker = async () => {
+    while (next < batches.length) {
+      const outcome = await options.batch!(batches[next++]);
+      for (const seed of outcome.failing) failedInBatch.add(seed);
+      for (const seed of outcome.unfinished) unfinished.add(seed);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  failures.sort((a, b) => a.seed - b.seed);
-  return { tried, failures };
+  await Promise.all(Array.from({ length: concurrency }, batchWorker));
+  tried += rest.length;
+  for (const seed of [...new Set([...failedInBatch, ...unfinished])].sort((a, b) => a - b)) {
+    const run = await runOne(seed, false);
+    if (!runPassed(run)) {
+      if (stopAtFirst) break;
+    } else if (failedInBatch.has(seed)) {
+      unreplayable.push(seed);
+    }
+  }
+  return done();
+}
+
+/** What a batch runs: one lab's test files, under many seeds, in one `deno test`. */
+export interface BatchRun {
+  /** The folder to run in (the one holding deno.json), an absolute path. */
+  cwd: string;
+  /** The primitives' folder the tests import, relative to `cwd` (`labs/primitives`). */
+  primitives: string;
+  /** The test files, relative to `cwd`. */
+  files: string[];
+  /** The seeds, in order. */
+  seeds: number[];
+  /** The permission flags, given the folder of the generated module, which the run must also read. */
+  permissions: (batchDir: string) => string[];
+  /** A deno.json to run with (see `TestRunOptions.configSource`). */
+  configSource?: string;
+  /** Wall-clock limit for the whole batch. */
+  timeoutMs: number;
+}
+
+const markerPrefix = "under PRIMITIVES_SEED=";
+
+/**
+ * Runs `files` under each of `seeds` in ONE `deno test` process: a generated
+ * test module imports every file once per seed (a query string makes each
+ * import a fresh copy of the module, with its own tests), each copy after a
+ * marker test that calls `runtime.setSeed(seed)`. The seed a failing test ran
+ * under is the marker that ran last before it. A seed's tests then start with
+ * the primitives in whatever state the previous seeds left them (task ids,
+ * pooled waiters, a leaked task), not fresh as in a run of its own, so a
+ * flagged seed must be replayed alone before it is reported.
+ *
+ * @example
+ * ```ts
+ * import { runSeedBatch } from "./seeds.ts";
+ * const outcome = await runSeedBatch({
+ *   cwd: "/course",
+ *   primitives: "labs/primitives",
+ *   files: ["labs/04-channels/drop_test.ts"],
+ *   seeds: [2, 3, 4],
+ *   permissions: (batchDir) => ["--no-prompt", `--allow-read=/course,${batchDir}`],
+ *   timeoutMs: 120_000,
+ * });
+ * console.log(outcome.failing);
+ * ```
+ */
+export async function runSeedBatch(batch: BatchRun): Promise<BatchOutcome> {
+  const dir = await Deno.makeTempDir({ prefix: "seed-batch-" });
+  try {
+    const url = (path: string) => pathToFileURL(joinPath(batch.cwd, path)).href;
+    const module = [
+      'import { it } from "node:test";',
+      `import { runtime } from ${JSON.stringify(url(joinPath(batch.primitives, "mod.ts")))};`,
+      `for (const seed of ${JSON.stringify(batch.seeds)}) {`,
+      `  it(\`${markerPrefix}\${seed}\`, () => runtime.setSeed(seed));`,
+      ...batch.files.map((file) => `  await import(\`${url(file)}?seed=\${seed}\`);`),
+      "}",
+      "",
+    ].join("\n");
+    const entry = joinPath(dir, "seed_batch_test.ts");
+    await Deno.writeTextFile(entry, module);
+    let current: number | undefined;
+    const failing = new Set<number>();
+    const seen = new Set<number>();
+    const run = await runTests({
+      cwd: batch.cwd,
+      files: [entry],
+      configSource: batch.configSource,
+      typeCheck: false,
+      permissions: batch.permissions(dir),
+      timeoutMs: batch.timeoutMs,
+      onEvent: (event) => {
+        if (event.kind !== "result") return;
+        if (event.name.startsWith(markerPrefix)) {
+          current = Number(event.name.slice(markerPrefix.length));
+          seen.add(current);
+        } else if (event.status === "failed" && current !== undefined) {
+          failing.add(current);
+        }
+      },
+    });
+    const complete = run.exitCode !== null && run.problem === undefined;
+    const unfinished = complete ? [] : batch.seeds.filter((seed) => !seen.has(seed));
+    // The seed that was running when the batch broke is suspect too.
+    if (!complete && current !== undefined) failing.add(current);
+    return { failing: [...failing].sort((a, b) => a - b), unfinished };
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
 }
 
 /**

@@ -71,7 +71,7 @@ describe("exploreSeeds", () => {
         return runWith(true);
       },
     });
-    assert.deepEqual(found, { tried: 10, failures: [] });
+    assert.deepEqual(found, { tried: 10, failures: [], unreplayable: [] });
     assert.deepEqual(calls[0], [1, true]);
     assert.ok(calls.slice(1).every(([, typeCheck]) => !typeCheck), "a later run type-checked");
     assert.deepEqual(calls.map(([seed]) => seed).sort((a, b) => a - b), seedRange(1, 10));
@@ -103,6 +103,47 @@ describe("exploreSeeds", () => {
     });
     assert.equal(found.tried, 12);
     assert.deepEqual(found.failures.map((failure) => failure.seed), [4, 8, 12]);
+  });
+
+  it("runs the later seeds in batches and replays alone only the seeds a batch flags", async () => {
+    const alone: number[] = [];
+    const batches: number[][] = [];
+    const found = await exploreSeeds({
+      seeds: seedRange(1, 120),
+      concurrency: 2,
+      batchSize: 50,
+      run: (seed) => {
+        alone.push(seed);
+        return Promise.resolve(runWith(seed !== 77));
+      },
+      batch: (seeds) => {
+        batches.push(seeds);
+        return Promise.resolve({
+          failing: seeds.filter((seed) => seed === 30 || seed === 77 || seed === 90),
+          unfinished: [],
+        });
+      },
+    });
+    assert.deepEqual(batches.map((b) => [b[0], b.at(-1)]), [[2, 51], [52, 101], [102, 120]]);
+    assert.deepEqual(alone, [1, 30, 77], "replayed more than the first seed and the flagged ones");
+    assert.equal(found.tried, 120);
+    assert.deepEqual(found.failures.map((failure) => failure.seed), [77]);
+    assert.deepEqual(found.unreplayable, [30]);
+  });
+
+  it("replays alone the seeds a broken batch never reached", async () => {
+    const alone: number[] = [];
+    const found = await exploreSeeds({
+      seeds: seedRange(1, 5),
+      concurrency: 1,
+      run: (seed) => {
+        alone.push(seed);
+        return Promise.resolve(runWith(true));
+      },
+      batch: () => Promise.resolve({ failing: [3], unfinished: [4, 5] }),
+    });
+    assert.deepEqual(alone, [1, 3, 4, 5]);
+    assert.deepEqual(found, { tried: 5, failures: [], unreplayable: [3] });
   });
 
   it("tries nothing more when the first run could not run any test", async () => {

@@ -13,7 +13,7 @@
  * `permissions`): every public and hidden test passes on the solution, at least
  * one public and one hidden test fails on the unmodified starter, and every
  * `hints` key names a public test and every `points` key a hidden one. Last,
- * the public tests run on the solution under seeds 1 to 20 (`--seeds`) of the
+ * the public tests run on the solution under seeds 1 to 50 (`--seeds`) of the
  * primitives' seeded scheduler: a public test that fails only under some
  * interleavings is a defect, reported with the seed that shows it.
  *
@@ -59,12 +59,13 @@ import {
   exploreSeeds,
   failingTests,
   parseSeedCount,
+  runSeedBatch,
   SEED_VARIABLE,
   seedEnv,
   seedRange,
 } from "../core/seeds.ts";
 
-const DEFAULT_SEEDS = 20;
+const DEFAULT_SEEDS = 50;
 
 const USAGE = `Usage: deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
 
@@ -334,9 +335,12 @@ async function checkRuns(
 }
 
 /**
- * Runs the public tests on the solution under each of `seeds`, one run at a
- * time (the labs are checked in parallel already), stopping at the first
- * failing seed, which the problem names with the failing tests.
+ * Runs the public tests on the solution under each of `seeds`: the first
+ * alone, the rest in batches (one process per batch, see `runSeedBatch`), one
+ * at a time since the labs are checked in parallel already. The first seed
+ * that also fails in a run of its own is a problem, named with its failing
+ * tests; a seed that fails only inside a batch is a warning (the tests
+ * interfere with each other).
  */
 async function checkSeeds(
   paths: CoursePaths,
@@ -344,6 +348,7 @@ async function checkSeeds(
   seeds: number[],
   timeoutMs: number,
   log: (text: string) => void,
+  warnings: string[],
 ): Promise<string[]> {
   const sandbox = await createSandbox(paths, lab, "solution", false);
   try {
@@ -359,7 +364,22 @@ async function checkSeeds(
           typeCheck,
           timeoutMs,
         }),
+      batch: (batchSeeds) =>
+        runSeedBatch({
+          cwd: sandbox.dir,
+          primitives: "labs/primitives",
+          files: sandbox.publicTests,
+          seeds: batchSeeds,
+          permissions: (batchDir) => permissionFlags(lab, [sandbox.dir, batchDir]),
+          timeoutMs,
+        }),
     });
+    for (const seed of found.unreplayable) {
+      warnings.push(
+        `a public test failed under seed ${seed} after the tests of earlier seeds had run in ` +
+          "the same process, but passes alone: a test leaves a task or timer behind?",
+      );
+    }
     const failure = found.failures[0];
     log(
       `${lab.slug}: solution, public tests under seeds: ` +
@@ -370,7 +390,7 @@ async function checkSeeds(
     if (failure === undefined) return [];
     return [
       `the solution fails public tests under seed ${failure.seed} (PRIMITIVES_SEED=` +
-      `${failure.seed}; passed under ${found.tried - 1} seed(s) before it): ` +
+      `${failure.seed}): ` +
       failingTests(failure.run).map((name) => `"${name}"`).join(", ") +
       " — a public test that fails only under some interleavings is a defect",
     ];
@@ -388,7 +408,7 @@ async function checkSeeds(
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const findings = await checkLab(paths, lab, 120_000, console.log, 20);
+ * const findings = await checkLab(paths, lab, 120_000, console.log, 50);
  * ```
  */
 export async function checkLab(
@@ -415,7 +435,14 @@ export async function checkLab(
   // Seeds only prove something about a solution that passes on the default schedule.
   if (runs.problems.length === 0 && seedCount > 0) {
     findings.problems.push(
-      ...await checkSeeds(paths, lab, seedRange(1, seedCount), timeoutMs, log),
+      ...await checkSeeds(
+        paths,
+        lab,
+        seedRange(1, seedCount),
+        timeoutMs,
+        log,
+        findings.warnings,
+      ),
     );
   }
   log(

@@ -67,6 +67,7 @@ import {
   parseSeedCount,
   randomSeed,
   replayCommand,
+  runSeedBatch,
   SEED_VARIABLE,
   seedEnv,
   seedRange,
@@ -138,8 +139,7 @@ export async function runLab(
   },
 ): Promise<TestRun> {
   const labDir = joinPath(paths.labs, lab.slug);
-  const files = (await listFiles(labDir)).filter(isTestFile)
-    .map((name) => `labs/${lab.slug}/${name}`);
+  const files = await publicTestFiles(paths, lab);
   if (files.length === 0) {
     return {
       results: [],
@@ -150,11 +150,10 @@ export async function runLab(
       problem: { headline: `there are no *_test.ts files in labs/${lab.slug}/`, details: [] },
     };
   }
-  const config = joinPath(paths.root, "deno.json");
   return await runTests({
     cwd: paths.root,
     files,
-    configSource: await exists(config) ? config : undefined,
+    configSource: await courseConfig(paths),
     permissions: permissionFlags(lab, [labDir, paths.primitives], [SEED_VARIABLE]),
     env: seedEnv(options.seed),
     timeoutMs: options.timeoutMs,
@@ -164,6 +163,18 @@ export async function runLab(
       if (event.kind === "result" && !event.isGroup) options.onTestFinished?.(event.name);
     },
   });
+}
+
+/** A lab's public test files, relative to the course folder. */
+async function publicTestFiles(paths: CoursePaths, lab: LabEntry): Promise<string[]> {
+  const names = (await listFiles(joinPath(paths.labs, lab.slug))).filter(isTestFile);
+  return names.map((name) => `labs/${lab.slug}/${name}`);
+}
+
+/** The course's deno.json, for runs in the course folder itself, if there is one. */
+async function courseConfig(paths: CoursePaths): Promise<string | undefined> {
+  const config = joinPath(paths.root, "deno.json");
+  return await exists(config) ? config : undefined;
 }
 
 /** Writes a line to stderr: progress goes there so stdout holds only the result. */
@@ -259,10 +270,27 @@ async function exploreLab(
     seeds: seedRange(1, count),
     concurrency: parallelism(),
     run: (seed, typeCheck) => runLab(paths, lab, { ...settings, seed, typeCheck }),
-    onRun: (seed, _run, passed) => {
-      if (!passed || seed % 20 === 0) progress(`  seed ${seed}: ${passed ? "passed" : "FAILED"}`);
-    },
+    batch: async (seeds) =>
+      runSeedBatch({
+        cwd: paths.root,
+        primitives: "labs/primitives",
+        files: await publicTestFiles(paths, lab),
+        seeds,
+        permissions: (batchDir) =>
+          permissionFlags(lab, [joinPath(paths.labs, lab.slug), paths.primitives, batchDir]),
+        configSource: await courseConfig(paths),
+        timeoutMs: settings.timeoutMs,
+      }),
+    onRun: (seed, _run, passed) =>
+      progress(`  seed ${seed} alone: ${passed ? "passed" : "FAILED"}`),
   });
+  if (found.unreplayable.length > 0) {
+    progress(
+      `Under ${plural(found.unreplayable.length, "seed")} (${found.unreplayable.join(", ")}) ` +
+        "a test failed only after the tests of earlier seeds had run in the same process, " +
+        "and passes alone: look for a task or timer one test leaves behind.",
+    );
+  }
   const failure = found.failures[0];
   if (failure === undefined) {
     console.log(
@@ -272,8 +300,8 @@ async function exploreLab(
   }
   console.log(renderLabRun(course, lab, failure.run, settings.style));
   console.log(
-    `\nUnder seed ${failure.seed} (${found.tried} tried), failing: ` +
-      `${failingTests(failure.run).join("; ")}\nReplay it: ${replayCommand(lab.id, failure.seed)}`,
+    `\nUnder seed ${failure.seed}, failing: ${failingTests(failure.run).join("; ")}\n` +
+      `Replay it: ${replayCommand(lab.id, failure.seed)}`,
   );
   return failure.run;
 }

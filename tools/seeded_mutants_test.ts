@@ -13,7 +13,14 @@ import {
   loadCourse,
   parallelism,
 } from "../core/lab_env.ts";
-import { exploreSeeds, failingTests, SEED_VARIABLE, seedEnv, seedRange } from "../core/seeds.ts";
+import {
+  exploreSeeds,
+  failingTests,
+  runSeedBatch,
+  SEED_VARIABLE,
+  seedEnv,
+  seedRange,
+} from "../core/seeds.ts";
 import { runPassed, runTests, type TestRun } from "../core/test_runner.ts";
 
 const onDeno = typeof Deno !== "undefined";
@@ -96,10 +103,20 @@ describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
           `the mutant fails on the default schedule: ${failingTests(unseeded).join("; ")}`,
         );
 
+        // As deno task lab --explore 200 does: batches, then the flagged seeds alone.
         const explored = await exploreSeeds({
           seeds: seedRange(1, 200),
           concurrency: parallelism(),
-          run: (seed) => run(seed, false),
+          run: (seed, typeCheck) => run(seed, typeCheck),
+          batch: (seeds) =>
+            runSeedBatch({
+              cwd: sandbox.dir,
+              primitives: "labs/primitives",
+              files: tests,
+              seeds,
+              permissions: (batchDir) => permissionFlags(lab, [sandbox.dir, batchDir]),
+              timeoutMs: 120_000,
+            }),
         });
         const failure = explored.failures[0];
         assert.ok(failure !== undefined, `passed under all ${explored.tried} seeds`);
