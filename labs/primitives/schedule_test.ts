@@ -10,6 +10,7 @@ import { recv, select } from "./select.ts";
 import { pausesTaken, seedFromEnvironment } from "./schedule.ts";
 import * as time from "./time.ts";
 import * as sync from "./sync.ts";
+import { realTurns } from "./testing.ts";
 import { tracedProgram } from "./testdata/seeded_trace_fixture.ts";
 
 const fixture = fileURLToPath(new URL("./testdata/seeded_trace_fixture.ts", import.meta.url));
@@ -152,6 +153,23 @@ describe("seeded schedule", () => {
       }
     } finally {
       clock.uninstall();
+    }
+  });
+
+  it("lets realTurns().settle(1) wait until a seeded chain of hand-offs has finished", async () => {
+    const { settle } = realTurns(1);
+    for (let seed = 1; seed <= 10; seed++) {
+      runtime.setSeed(seed);
+      const ping = new Chan<number>();
+      let received = 0;
+      go(async () => {
+        for (let i = 0; i < 20; i++) await ping.send(i);
+      });
+      go(async () => {
+        for (let i = 0; i < 20; i++) received += (await ping.recv())[0] === i ? 1 : 0;
+      });
+      await settle(1);
+      assert.equal(received, 20, `seed ${seed}: settle(1) returned mid-chain`);
     }
   });
 

@@ -25,6 +25,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { seeded, settleSeeded } from "./schedule.ts";
 
 // Captured at load, before any test can replace them with fake timers.
 const realSetImmediate = globalThis.setImmediate.bind(globalThis);
@@ -50,7 +51,11 @@ export function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => realSetImmediate(resolve));
 }
 
-/** Lets `turns` real turns of the event loop pass, one after the other. */
+/**
+ * Lets `turns` real turns of the event loop pass, one after the other; under
+ * a seeded schedule, also as many more as it takes for the seeded pauses to
+ * stop.
+ */
 async function settleFor(turns: number): Promise<void> {
   if (!Number.isSafeInteger(turns) || turns < 0) {
     throw new RangeError(
@@ -59,6 +64,10 @@ async function settleFor(turns: number): Promise<void> {
       }`,
     );
   }
+  // Under a seed, operations resume after pauses of up to a turn each, so a
+  // hand-off may take more turns than on the default schedule: settle until
+  // a whole turn passes without a pause.
+  if (seeded && turns > 0) return await settleSeeded(turns);
   for (let i = 0; i < turns; i++) await nextTurn();
 }
 
