@@ -25,8 +25,20 @@ import { HomePage } from "./pages/home.tsx";
 import { LabTaskPage } from "./pages/lab.tsx";
 import { Layout } from "./pages/layout.tsx";
 import { NotePage } from "./pages/note.tsx";
+import { PrimitivesPage } from "./pages/primitives.tsx";
+import { SearchPage } from "./pages/search.tsx";
 import { StudentPage } from "./pages/student.tsx";
-import { HOME_PATH } from "./paths.ts";
+import {
+  HOME_PATH,
+  notePath,
+  PRIMITIVES_PATH,
+  SEARCH_INDEX_PATH,
+  SEARCH_LIBRARY_PATH,
+  SEARCH_PATH,
+  SEARCH_SCRIPT_PATH,
+  studentPath,
+} from "./paths.ts";
+import { buildSearchIndex } from "./search_index.ts";
 
 /** `"04-channels.html"` → `"04-channels"`; anything not ending in `.html` → `null`. */
 function pageName(file: string): string | null {
@@ -36,9 +48,11 @@ function pageName(file: string): string | null {
 /**
  * Builds the app for the given content.
  *
- * Routes: `/` (also `/index.html`), `/style.css`, `/notes/<chapter>.html`, `/labs/<slug>.html`,
- * and with results `/results/index.html` and `/results/students/<slug>.html`. Anything else is a
- * 404 page.
+ * Routes: `/` (also `/index.html`), `/style.css`, `/notes/<chapter>.html` and the chapter's further
+ * pages `/notes/<chapter>-<n>.html`, `/labs/<slug>.html`, `/primitives.html`, `/search.html` with
+ * its index and scripts under `/search/`, and with results `/results/index.html` and, when the
+ * build has the instructor's secret, `/results/s/<key>.html` per student. Anything else is a 404
+ * page.
  *
  * @example
  * ```tsx
@@ -62,15 +76,36 @@ export function createApp(site: SiteData): Hono {
     (c) => c.body(site.css, 200, { "content-type": "text/css; charset=utf-8" }),
   );
 
+  const notePages = site.chapters.flatMap((chapter) =>
+    chapter.pages.map((page) => ({
+      chapter,
+      page: page.number,
+      path: notePath(chapter.slug, page.number),
+    }))
+  );
   app.get(
     "/notes/:file",
-    ssgParams(() => site.chapters.map((chapter) => ({ file: `${chapter.slug}.html` }))),
+    ssgParams(() => notePages.map(({ path }) => ({ file: path.slice("notes/".length) }))),
     (c) => {
-      const slug = pageName(c.req.param("file"));
-      const chapter = site.chapters.find((each) => each.slug === slug);
-      return chapter ? c.html(<NotePage site={site} chapter={chapter} />) : c.notFound();
+      const wanted = `notes/${c.req.param("file")}`;
+      const found = notePages.find(({ path }) => path === wanted);
+      return found
+        ? c.html(<NotePage site={site} chapter={found.chapter} page={found.page} />)
+        : c.notFound();
     },
   );
+
+  app.get(`/${PRIMITIVES_PATH}`, (c) => c.html(<PrimitivesPage site={site} />));
+  app.get(`/${SEARCH_PATH}`, (c) => c.html(<SearchPage site={site} />));
+  // Built on first request only: tests that never ask for it do not pay for it.
+  let searchIndex: string | undefined;
+  app.get(`/${SEARCH_INDEX_PATH}`, (c) => {
+    searchIndex ??= buildSearchIndex(site);
+    return c.body(searchIndex, 200, { "content-type": "application/json; charset=utf-8" });
+  });
+  const javascript = { "content-type": "text/javascript; charset=utf-8" };
+  app.get(`/${SEARCH_LIBRARY_PATH}`, (c) => c.body(site.search.library, 200, javascript));
+  app.get(`/${SEARCH_SCRIPT_PATH}`, (c) => c.body(site.search.script, 200, javascript));
 
   app.get(
     "/labs/:file",
@@ -85,12 +120,13 @@ export function createApp(site: SiteData): Hono {
   const results = site.results;
   if (results) {
     app.get("/results/index.html", (c) => c.html(<ClassPage site={site} results={results} />));
+    const withPages = results.students.filter((student) => student.key !== undefined);
     app.get(
-      "/results/students/:file",
-      ssgParams(() => results.students.map((student) => ({ file: `${student.slug}.html` }))),
+      "/results/s/:file",
+      ssgParams(() => withPages.map((student) => ({ file: `${student.key}.html` }))),
       (c) => {
-        const slug = pageName(c.req.param("file"));
-        const student = results.students.find((each) => each.slug === slug);
+        const wanted = `results/s/${c.req.param("file")}`;
+        const student = withPages.find((each) => studentPath(each.key!) === wanted);
         return student ? c.html(<StudentPage site={site} student={student} />) : c.notFound();
       },
     );

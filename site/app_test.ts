@@ -2,7 +2,17 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createApp } from "./app.tsx";
 import { loadSite, type SiteData } from "./load.ts";
-import { CLASS_PATH, labPath, notePath, studentPath } from "./paths.ts";
+import MiniSearch from "minisearch";
+import {
+  CLASS_PATH,
+  labPath,
+  notePath,
+  PRIMITIVES_PATH,
+  SEARCH_INDEX_PATH,
+  SEARCH_PATH,
+  studentKey,
+  studentPath,
+} from "./paths.ts";
 import {
   FIXTURE_RESULTS,
   hostileResults,
@@ -57,32 +67,119 @@ describe("the app without results", () => {
     }
   });
 
-  it("serves every chapter with its title, a table of contents whose links reach its headings, and its lab", async () => {
+  it("serves every page of every chapter with its title, a table of contents of the whole chapter, and its lab on the last page", async () => {
     assert.equal(site.chapters.length >= 6, true, "the six chapters of notes/ are loaded");
     for (const chapter of site.chapters) {
-      const page = await get(site, `/${notePath(chapter.slug)}`);
-      assert.equal(page.status, 200, chapter.slug);
-      assert.equal(titleOf(page.body), `${chapter.title} · ${site.course.title}`);
       assert.ok(chapter.toc.length > 0, `${chapter.slug} has sections`);
-      for (const entry of chapter.toc) {
-        assert.ok(
-          page.body.includes(`href="#${entry.id}"`),
-          `${chapter.slug}: toc links #${entry.id}`,
-        );
-        assert.ok(
-          page.body.includes(`id="${entry.id}"`),
-          `${chapter.slug}: heading #${entry.id} exists`,
-        );
+      for (const { number } of chapter.pages) {
+        const path = notePath(chapter.slug, number);
+        const page = await get(site, `/${path}`);
+        assert.equal(page.status, 200, path);
+        const suffix = chapter.pages.length === 1 ? "" : ` (${number}/${chapter.pages.length})`;
+        assert.equal(titleOf(page.body), `${chapter.title}${suffix} · ${site.course.title}`);
+        for (const entry of chapter.toc) {
+          const target = entry.page === number
+            ? `#${entry.id}`
+            : `${notePath(chapter.slug, entry.page).slice("notes/".length)}#${entry.id}`;
+          assert.ok(page.body.includes(`href="${target}"`), `${path}: toc links ${target}`);
+          assert.equal(
+            page.body.includes(`id="${entry.id}"`),
+            entry.page === number,
+            `${path}: heading #${entry.id} is on page ${entry.page}`,
+          );
+        }
+        const last = number === chapter.pages.length;
+        for (const lab of chapter.labs) {
+          assert.equal(hrefsOf(page.body).includes(`../${labPath(lab.slug)}`), last, path);
+        }
       }
-      for (const lab of chapter.labs) {
-        assert.ok(hrefsOf(page.body).includes(`../${labPath(lab.slug)}`));
-      }
-      assert.match(
-        page.body,
-        /class="hljs language-(ts|go)"/,
-        `${chapter.slug} has highlighted code`,
-      );
+      const all = (await Promise.all(
+        chapter.pages.map(({ number }) => get(site, `/${notePath(chapter.slug, number)}`)),
+      )).map((page) => page.body).join("");
+      assert.match(all, /class="hljs language-(ts|go)"/, `${chapter.slug} has highlighted code`);
     }
+  });
+
+  it("pages long chapters so that no page weighs more than 60 KB, with previous and next links through the course", async () => {
+    const paged = site.chapters.filter((chapter) => chapter.pages.length > 1);
+    assert.ok(paged.length > 0, "some chapter is long enough to be paged");
+    for (const chapter of site.chapters) {
+      for (const { number } of chapter.pages) {
+        const body = (await get(site, `/${notePath(chapter.slug, number)}`)).body;
+        assert.ok(new TextEncoder().encode(body).length <= 60 * 1024, `${chapter.slug} ${number}`);
+        if (number < chapter.pages.length) {
+          assert.ok(body.includes(`href="${chapter.slug}-${number + 1}.html" rel="next"`));
+        }
+        if (number > 1) {
+          const previous = number === 2
+            ? `${chapter.slug}.html`
+            : `${chapter.slug}-${number - 1}.html`;
+          assert.ok(body.includes(`href="${previous}" rel="prev"`));
+        }
+      }
+    }
+  });
+
+  it("points a link to a section on another page of the chapter at that page", () => {
+    for (const chapter of site.chapters) {
+      chapter.pages.forEach((page) => {
+        for (const match of page.html.matchAll(/\shref="#([^"]+)"/g)) {
+          assert.equal(
+            chapter.toc.find((entry) => entry.id === match[1])?.page ?? page.number,
+            page.number,
+            `${chapter.slug} page ${page.number} links #${match[1]} as if it were there`,
+          );
+        }
+      });
+    }
+  });
+
+  it("serves the primitives' README as a page, linked from every page's navigation", async () => {
+    const page = await get(site, `/${PRIMITIVES_PATH}`);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<table>/);
+    assert.match(page.body, /new Chan/);
+    assert.ok(hrefsOf((await get(site, "/")).body).includes(PRIMITIVES_PATH));
+  });
+
+  it("serves a search page that lists every section without a script and loads only the site's own scripts", async () => {
+    const page = await get(site, `/${SEARCH_PATH}`);
+    assert.equal(page.status, 200);
+    const scripts = [...page.body.matchAll(/<script\b([^>]*)>([^<]*)<\/script>/g)];
+    assert.deepEqual(
+      scripts.map((match) => match[1].match(/src="([^"]*)"/)?.[1]),
+      ["search/minisearch.js", "search/search.js"],
+    );
+    assert.ok(scripts.every((match) => match[2] === "" && /\sdefer/.test(match[1])));
+    assert.match(page.body, /script-src &#39;self&#39;|script-src 'self'/);
+    for (const chapter of site.chapters) {
+      assert.ok(hrefsOf(page.body).includes(notePath(chapter.slug)), chapter.slug);
+    }
+    for (const other of ["/", `/${notePath(site.chapters[0].slug)}`, `/${PRIMITIVES_PATH}`]) {
+      const body = (await get(site, other)).body;
+      assert.doesNotMatch(body, /<script/i, other);
+      assert.match(body, /<form class="search-form" role="search" action="[^"]*search\.html"/);
+    }
+  });
+
+  it("builds a search index that finds a section by a word of its text", async () => {
+    const response = await get(site, `/${SEARCH_INDEX_PATH}`);
+    assert.match(response.type, /^application\/json/);
+    const data = JSON.parse(response.body);
+    const search = MiniSearch.loadJSON(JSON.stringify(data.index), data.options);
+    const hits = search.search("errgroup");
+    assert.ok(hits.length > 0);
+    assert.ok(hits.every((hit) => typeof hit.href === "string" && typeof hit.title === "string"));
+    const withFragment = hits.find((hit) => hit.href.includes("#"))!;
+    const [file, id] = withFragment.href.split("#");
+    assert.ok((await get(site, `/${file}`)).body.includes(`id="${id}"`), withFragment.href);
+  });
+
+  it("marks Chinese terms with lang=zh", () => {
+    const html = site.chapters.flatMap((chapter) => chapter.pages.map((page) => page.html)).join(
+      "",
+    );
+    assert.match(html, /<span lang="zh">[\u4e00-\u9fff]+/);
   });
 
   it("serves every lab with its files to edit, its command and a link to its chapter", async () => {
@@ -132,41 +229,97 @@ describe("the app without results", () => {
   });
 });
 
+const SECRET = "an instructor's secret of some length";
+
 describe("the app with results", () => {
   let site: SiteData;
+  let named: SiteData;
   let cleanup: () => Promise<void>;
   before(async () => {
     const hostile = await hostileResults();
     cleanup = hostile.cleanup;
-    site = await loadSite({ root: REPO_ROOT, results: hostile.dir });
+    site = await loadSite({ root: REPO_ROOT, results: hostile.dir, secret: SECRET });
+    named = await loadSite({
+      root: REPO_ROOT,
+      results: hostile.dir,
+      secret: SECRET,
+      showNames: true,
+    });
   });
   after(() => cleanup());
+
+  /** A student's page, by name. */
+  const pageOf = (data: SiteData, name: string) => {
+    const student = data.results!.students.find((s) => s.name === name)!;
+    return get(data, `/${studentPath(student.key!)}`);
+  };
 
   it("links the class overview from the course map", async () => {
     const page = await get(site, "/");
     assert.ok(hrefsOf(page.body).includes(CLASS_PATH));
   });
 
-  it("lists every student on the overview, each linking to a page that exists", async () => {
-    const page = await get(site, `/${CLASS_PATH}`);
-    assert.equal(page.status, 200);
-    assert.equal(titleOf(page.body), `Class results · ${site.course.title}`);
+  it("names no student on the overview and links to no student page from any page", async () => {
     const results = site.results!;
-    assert.equal(
-      results.students.length,
-      5,
-      "three fixture students and two hostile ones, no symlink",
-    );
-    for (const student of results.students) {
-      const href = `students/${student.slug}.html`;
-      assert.ok(hrefsOf(page.body).includes(href), href);
-      const own = await get(site, `/${studentPath(student.slug)}`);
-      assert.equal(own.status, 200, student.name);
+    assert.equal(results.students.length, 5, "three fixture students, two hostile, no symlink");
+    const pages = [
+      "/",
+      `/${CLASS_PATH}`,
+      `/${SEARCH_PATH}`,
+      ...site.chapters.map((chapter) => `/${notePath(chapter.slug)}`),
+    ];
+    for (const path of pages) {
+      const page = await get(site, path);
+      assert.equal(page.status, 200, path);
+      assert.ok(!hrefsOf(page.body).some((href) => href.includes("results/s/")), path);
+      assert.doesNotMatch(page.body, /results\/s\//, path);
     }
+    const overview = (await get(site, `/${CLASS_PATH}`)).body;
+    for (const name of ["ada-lovelace", "grace_hopper", "&lt;img src=x onerror=alert(1)&gt;"]) {
+      assert.ok(!overview.includes(name), `${name} appears on the overview`);
+    }
+    assert.doesNotMatch(overview, />ken</);
   });
 
-  it("shows scores per lab, with a dash where a student has no results for a lab", async () => {
-    const page = await get(site, `/${CLASS_PATH}`);
+  it("draws each lab's score distribution as an inline SVG whose numbers add up to its students", async () => {
+    const overview = (await get(site, `/${CLASS_PATH}`)).body;
+    const charts = [...overview.matchAll(/<svg[^>]*class="distribution"[\s\S]*?<\/svg>/g)];
+    assert.equal(charts.length, site.results!.labs.length);
+    for (const [chart] of charts) {
+      const counts = [...chart.matchAll(/<text class="count"[^>]*>(\d+)<\/text>/g)]
+        .map((match) => Number(match[1]));
+      assert.equal(counts.length, 11);
+      assert.ok(counts.reduce((a, b) => a + b, 0) > 0);
+      assert.doesNotMatch(chart, /style=/, "colours come from the stylesheet");
+    }
+    // Lab 01: ken 0/2, grace 1/3, the hostile student 1/2 and ada 3/3: 0 %, 33 %, 50 %, 100 %.
+    assert.match(
+      overview,
+      /chart-01-title">[^<]*0–9 %: 1, 10–19 %: 0, 20–29 %: 0, 30–39 %: 1, 40–49 %: 0, 50–59 %: 1,[^<]*100 %: 1</,
+    );
+  });
+
+  it("lists the pass rate of every test and the hardest tests, hardest first", async () => {
+    const overview = (await get(site, `/${CLASS_PATH}`)).body;
+    assert.match(
+      overview,
+      /tracker &gt; shutdown waits for every running task<\/td><td class="number">1 \/ 4</,
+    );
+    const hardest = overview.slice(overview.indexOf('id="hardest"'));
+    const rates = [...hardest.matchAll(/<td class="number">(\d+) \/ (\d+)<\/td>/g)]
+      .map((match) => Number(match[1]) / Number(match[2]));
+    assert.ok(rates.length > 0);
+    assert.deepEqual(rates, [...rates].sort((a, b) => a - b));
+  });
+
+  it("in the instructor's edition, names every student with a link to their page", async () => {
+    const page = await get(named, `/${CLASS_PATH}`);
+    assert.match(page.body, /instructor&#39;s edition/);
+    for (const student of named.results!.students) {
+      const href = `s/${student.key}.html`;
+      assert.ok(hrefsOf(page.body).includes(href), href);
+      assert.equal((await get(named, `/${studentPath(student.key!)}`)).status, 200, student.name);
+    }
     const row = (name: string) =>
       page.body.split("<tr>").find((tr) => tr.includes(`>${name}</a>`)) ?? "";
     assert.match(row("ada-lovelace"), /3 \/ 3.*2 \/ 4.*2 \/ 2.*7 \/ 9/s);
@@ -176,15 +329,38 @@ describe("the app with results", () => {
       row("&lt;img src=x onerror=alert(1)&gt;"),
       /1 \/ 2.*0 \/ 2.*title="no results for this lab">—.*1 \/ 4/s,
     );
-    assert.match(
-      page.body,
-      /tracker &gt; shutdown waits for every running task<\/td><td class="number">1 \/ 4</,
+  });
+
+  it("keeps each student's page at a keyed path, asks search engines not to index it, and sends no referrer", async () => {
+    for (const student of site.results!.students) {
+      assert.match(student.key!, /^[0-9a-f]{32}$/);
+      assert.equal(student.key, await studentKey(SECRET, student.name));
+      assert.notEqual(student.key, await studentKey(`${SECRET}!`, student.name));
+      const page = await get(site, `/${studentPath(student.key!)}`);
+      assert.match(page.body, /<meta name="robots" content="noindex, nofollow, noarchive"\/?>/);
+      assert.match(page.body, /<meta name="referrer" content="no-referrer"\/?>/);
+    }
+    assert.ok(
+      !site.results!.students.some((s) => s.name === "linked-student"),
+      "the symlink is skipped",
     );
   });
 
+  it("writes no student page without the secret", async () => {
+    const hostile = await hostileResults();
+    try {
+      const open = await loadSite({ root: REPO_ROOT, results: hostile.dir });
+      assert.ok(open.results!.students.every((student) => student.key === undefined));
+      const app = createApp(open);
+      const key = await studentKey(SECRET, "ken");
+      assert.equal((await app.request(`/${studentPath(key)}`)).status, 404);
+    } finally {
+      await hostile.cleanup();
+    }
+  });
+
   it("shows a student's tests, statuses, points and output", async () => {
-    const grace = site.results!.students.find((s) => s.name === "grace_hopper")!;
-    const page = await get(site, `/${studentPath(grace.slug)}`);
+    const page = await pageOf(site, "grace_hopper");
     assert.match(page.body, /<h1>grace_hopper<\/h1>/);
     assert.match(
       page.body,
@@ -204,8 +380,7 @@ describe("the app with results", () => {
   });
 
   it("says why a lab did not run, even when none of its tests reported", async () => {
-    const ken = site.results!.students.find((s) => s.name === "ken")!;
-    const page = await get(site, `/${studentPath(ken.slug)}`);
+    const page = await pageOf(site, "ken");
     const lab05 = page.body.slice(page.body.indexOf('<h2 id="lab-05">'));
     assert.match(
       lab05,
@@ -224,16 +399,16 @@ describe("the app with results", () => {
   });
 
   it("escapes a student's name, test names and output everywhere, so markup never becomes a tag", async () => {
-    const student = site.results!.students.find((s) => s.name === TAG_NAME)!;
-    for (const path of ["/", `/${CLASS_PATH}`, `/${studentPath(student.slug)}`]) {
-      const page = await get(site, path);
+    const student = named.results!.students.find((s) => s.name === TAG_NAME)!;
+    for (const path of ["/", `/${CLASS_PATH}`, `/${studentPath(student.key!)}`]) {
+      const page = await get(named, path);
       assert.doesNotMatch(page.body, /<script|<img|<iframe|<b onmouseover/i, path);
       // No tag anywhere carries an event handler (the names' text may show "onerror=", escaped).
       assert.doesNotMatch(page.body, /<[^>]*\son[a-z]+=/i, path);
     }
-    const overview = await get(site, `/${CLASS_PATH}`);
+    const overview = await get(named, `/${CLASS_PATH}`);
     assert.ok(overview.body.includes("&lt;img src=x onerror=alert(1)&gt;"));
-    const own = await get(site, `/${studentPath(student.slug)}`);
+    const own = await get(named, `/${studentPath(student.key!)}`);
     assert.ok(own.body.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert.ok(own.body.includes("&lt;/pre&gt;&lt;iframe src=&quot;javascript:alert(3)&quot;&gt;"));
     assert.ok(own.body.includes("&lt;b onmouseover=alert(2)&gt;bold&lt;/b&gt; name"));
@@ -248,22 +423,12 @@ describe("the app with results", () => {
     );
   });
 
-  it("gives every student a page under a plain file name, whatever their folder is called", () => {
-    for (const student of site.results!.students) {
-      assert.match(student.slug, /^[a-z0-9]+(-[a-z0-9]+)*$/);
-    }
-    assert.ok(
-      !site.results!.students.some((s) => s.name === "linked-student"),
-      "the symlink is skipped",
-    );
-  });
-
   it("reads the committed fixture alone as three students", async () => {
     const plain = await loadSite({ root: REPO_ROOT, results: FIXTURE_RESULTS });
-    assert.deepEqual(plain.results!.students.map((s) => [s.name, s.slug]), [
-      ["ada-lovelace", "ada-lovelace"],
-      ["grace_hopper", "grace-hopper"],
-      ["ken", "ken"],
+    assert.deepEqual(plain.results!.students.map((s) => s.name), [
+      "ada-lovelace",
+      "grace_hopper",
+      "ken",
     ]);
   });
 });

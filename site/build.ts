@@ -2,7 +2,13 @@
  * `deno task site`: builds the static site (the course map, the notes, the labs' task pages and,
  * when there are results, the class overview and one page per student) into a folder.
  *
- * Usage: deno task site [--out <dir>] [--results <dir> | --no-results]
+ * Usage: deno task site [--out <dir>] [--results <dir> | --no-results] [--secret-file <path>]
+ *        [--links <path>] [--base-url <url>] [--show-names]
+ *
+ * With results, the class overview names nobody unless `--show-names` says so, and each student
+ * gets a private page at a path keyed with the instructor's secret (`--secret-file`, or the
+ * environment variable `SITE_SECRET`); without a secret no student page is written. The addresses
+ * go into `links.csv`, beside the output folder and never inside it, for the instructor to send.
  *
  * The pages come from the Hono app in `app.tsx`, exported with Hono's SSG helper (`toSSG`). Files
  * are written through a file system module that refuses any path outside the output folder, on
@@ -16,14 +22,16 @@
  * ```
  * @module
  */
+import { stringify } from "csv-stringify/sync";
 import { toSSG } from "hono/ssg";
 import type { FileSystemModule } from "hono/ssg";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CourseError } from "../core/course.ts";
 import { createApp } from "./app.tsx";
 import { checkBuiltSite, listFiles } from "./check_output.ts";
 import { loadSite, ResultsError, SiteLoadError } from "./load.ts";
+import { studentPath } from "./paths.ts";
 
 /** The file that marks a folder as written by this build, so a rebuild may empty it first. */
 export const BUILD_MARKER = ".site-build";
@@ -36,9 +44,20 @@ export interface BuildOptions {
   out: string;
   /** A grader results folder, or `undefined` for a site without results. */
   results?: string;
+  /** The instructor's secret that keys the students' page paths; without it, no student page. */
+  secret?: string;
+  /** Name the students on the overview (the instructor's own edition). */
+  showNames?: boolean;
+  /** Where to write `links.csv`; by default beside the output folder. Never inside it. */
+  linksFile?: string;
+  /** The address the site will be published at, to make the links in `links.csv` absolute. */
+  baseUrl?: string;
   /** Receives one line per step. */
   onProgress?: (line: string) => void;
 }
+
+/** The shortest secret accepted: anything shorter could be guessed. */
+export const MIN_SECRET_LENGTH = 16;
 
 /** Thrown when the build cannot go ahead or its output is broken; the message says why. */
 export class BuildError extends Error {
@@ -130,13 +149,36 @@ async function prepareOutput(out: string): Promise<void> {
  * files.includes("results/index.html"); // → true
  * ```
  */
-export async function buildSite(options: BuildOptions): Promise<{ files: string[] }> {
+export async function buildSite(
+  options: BuildOptions,
+): Promise<{ files: string[]; linksFile?: string }> {
   const progress = options.onProgress ?? (() => {});
+  if (options.secret !== undefined && options.secret.length < MIN_SECRET_LENGTH) {
+    throw new BuildError(
+      `the secret is ${options.secret.length} characters long; use at least ${MIN_SECRET_LENGTH} ` +
+        `random characters (for example: openssl rand -hex 32 > site-secret.txt)`,
+    );
+  }
+  const linksFile = resolve(options.linksFile ?? join(dirname(resolve(options.out)), "links.csv"));
+  if (isInside(resolve(options.out), linksFile)) {
+    throw new BuildError(
+      `refusing to write ${linksFile} inside the output folder ${options.out}: it holds every ` +
+        `student's private address, and the output folder is what gets published`,
+    );
+  }
   const site = await loadSite({
     root: options.root,
     results: options.results,
+    secret: options.secret,
+    showNames: options.showNames,
     onProgress: progress,
   });
+  if (site.results && options.secret === undefined) {
+    progress(
+      "warning: no student pages written: they need the instructor's secret " +
+        "(--secret-file <path> or SITE_SECRET); the class overview is built alone",
+    );
+  }
   await prepareOutput(options.out);
   progress(`writing pages into ${options.out}`);
   const app = createApp(site);
@@ -156,46 +198,128 @@ export async function buildSite(options: BuildOptions): Promise<{ files: string[
       `the built site in ${options.out} is broken:\n  - ${problems.join("\n  - ")}`,
     );
   }
-  return { files };
+  const students = site.results?.students.filter((student) => student.key !== undefined) ?? [];
+  if (students.length === 0) return { files };
+  await writeAtomically(linksFile, studentLinksCsv(students, options.baseUrl));
+  progress(`wrote ${students.length} private links into ${linksFile}: send each its own`);
+  return { files, linksFile };
+}
+
+function isInside(folder: string, path: string): boolean {
+  const inside = relative(folder, path);
+  return inside === "" || (!inside.startsWith("..") && !isAbsolute(inside));
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(temporary, text, { mode: 0o600 });
+  await Deno.rename(temporary, path);
+}
+
+/**
+ * `links.csv`: one row per student with the address of their private page, relative to the site's
+ * root or, given `baseUrl`, absolute. A name that a spreadsheet would read as a formula (`=`, `+`,
+ * `-`, `@`, a tab or a carriage return first) is prefixed with `'`, and control characters are
+ * replaced, so opening the file runs nothing.
+ *
+ * @example
+ * ```ts
+ * import { studentLinksCsv } from "./build.ts";
+ * studentLinksCsv([{ name: "=ada", key: "0f".repeat(16) }], "https://course.example/");
+ * // → "student,url\n'=ada,https://course.example/results/s/0f0f….html\n"
+ * ```
+ */
+export function studentLinksCsv(
+  students: { name: string; key?: string }[],
+  baseUrl?: string,
+): string {
+  const base = baseUrl === undefined ? "" : baseUrl.replace(/\/?$/, "/");
+  const rows = students.filter((student) => student.key !== undefined).map((student) => [
+    neutraliseCell(student.name),
+    `${base}${studentPath(student.key!)}`,
+  ]);
+  return stringify([["student", "url"], ...rows]);
+}
+
+function neutraliseCell(text: string): string {
+  // deno-lint-ignore no-control-regex -- control characters are what is being replaced
+  const clean = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, "\ufffd");
+  return /^[=+\-@\t\r]/.test(clean) ? `'${clean}` : clean;
 }
 
 const USAGE = `Usage: deno task site [--out <dir>] [--results <dir> | --no-results]
+                       [--secret-file <path>] [--links <path>] [--base-url <url>] [--show-names]
 
-Builds the static site: the course map, the notes, the labs' task pages and, with results,
-the class overview and one page per student.
+Builds the static site: the course map, the notes, the labs' task pages, the primitives' map,
+search and, with results, the class overview and one private page per student.
 
-  --out <dir>       where to write the site (default: dist)
-  --results <dir>   a grader results folder (<dir>/<student>/results.json); the default is
-                    results/ when it exists
-  --no-results      build without results even when results/ exists
-  --help            show this help`;
+  --out <dir>          where to write the site (default: dist)
+  --results <dir>      a grader results folder (<dir>/<student>/results.json); the default is
+                       results/ when it exists
+  --no-results         build without results even when results/ exists
+  --secret-file <path> the instructor's secret (at least ${MIN_SECRET_LENGTH} characters; or set
+                       SITE_SECRET): each student's page lives at a path keyed with it, linked from
+                       no other page. Without a secret no student page is written.
+  --links <path>       where to write links.csv (student, url) for sending out; default: beside
+                       the output folder, never inside it
+  --base-url <url>     the address the site is published at, to make those links absolute
+  --show-names         name the students on the overview: the instructor's own edition, not for
+                       publishing
+  --help               show this help`;
 
 /** The parsed command line. */
 interface Arguments {
   out: string;
   results?: string;
   noResults: boolean;
+  secretFile?: string;
+  links?: string;
+  baseUrl?: string;
+  showNames: boolean;
 }
 
 function parseArguments(args: string[]): Arguments | string {
-  const parsed: Arguments = { out: "dist", noResults: false };
+  const parsed: Arguments = { out: "dist", noResults: false, showNames: false };
+  const valued: Record<string, keyof Arguments> = {
+    "--out": "out",
+    "--results": "results",
+    "--secret-file": "secretFile",
+    "--links": "links",
+    "--base-url": "baseUrl",
+  };
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=")
       ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
       : [arg, undefined];
-    if (flag === "--out" || flag === "--results") {
+    if (flag in valued) {
       const value = inline ?? args[++index];
-      if (value === undefined || value === "") return `${flag} needs a folder`;
-      if (flag === "--out") parsed.out = value;
-      else parsed.results = value;
+      if (value === undefined || value === "") return `${flag} needs a value`;
+      (parsed as unknown as Record<string, string>)[valued[flag]] = value;
     } else if (flag === "--no-results") parsed.noResults = true;
+    else if (flag === "--show-names") parsed.showNames = true;
     else return `unknown argument "${arg}"`;
+  }
+  if (parsed.baseUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(parsed.baseUrl)) {
+    return `--base-url must be an http(s) address, received "${parsed.baseUrl}"`;
   }
   if (parsed.noResults && parsed.results !== undefined) {
     return "--results and --no-results contradict each other";
   }
   return parsed;
+}
+
+/** The secret from `--secret-file`, else from `SITE_SECRET`, trimmed; `undefined` when neither. */
+async function readSecret(file: string | undefined): Promise<string | undefined> {
+  if (file !== undefined) {
+    try {
+      return (await Deno.readTextFile(file)).trim();
+    } catch (error) {
+      throw new BuildError(`cannot read the secret file ${file}: ${(error as Error).message}`);
+    }
+  }
+  const fromEnv = Deno.env.get("SITE_SECRET")?.trim();
+  return fromEnv === "" ? undefined : fromEnv;
 }
 
 function exists(path: string): boolean {
@@ -238,6 +362,10 @@ export async function siteCommand(args: string[]): Promise<number> {
       root,
       out: parsed.out,
       results,
+      secret: await readSecret(parsed.secretFile),
+      showNames: parsed.showNames,
+      linksFile: parsed.links,
+      baseUrl: parsed.baseUrl,
       onProgress: (line) => console.log(`site: ${line}`),
     });
     const pages = files.filter((file) => file.endsWith(".html")).length;

@@ -1,11 +1,22 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUILD_MARKER, BuildError, buildSite, confinedFileSystem, siteCommand } from "./build.ts";
 import { checkBuiltSite, listFiles } from "./check_output.ts";
 import { loadSite, ResultsError, SiteLoadError } from "./load.ts";
-import { CLASS_PATH, labPath, notePath, studentPath } from "./paths.ts";
+import {
+  CLASS_PATH,
+  labPath,
+  notePath,
+  PRIMITIVES_PATH,
+  SEARCH_INDEX_PATH,
+  SEARCH_LIBRARY_PATH,
+  SEARCH_PATH,
+  SEARCH_SCRIPT_PATH,
+  studentKey,
+  studentPath,
+} from "./paths.ts";
 import {
   BROKEN_RESULTS,
   DENO_ONLY,
@@ -15,6 +26,8 @@ import {
   tempFolder,
   TRAVERSAL_NAME,
 } from "./test_support.ts";
+
+const SECRET = "a secret for the tests, long enough";
 
 /** Runs `siteCommand` with the console captured. */
 async function runCommand(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -39,7 +52,8 @@ describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
   let progress: string[];
   let cleanupResults: () => Promise<void>;
   let cleanupBase: () => Promise<void>;
-  let slugs: Map<string, string>;
+  let keys: Map<string, string>;
+  let linksFile: string | undefined;
 
   before(async () => {
     const results = await hostileResults();
@@ -49,42 +63,59 @@ describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
     cleanupBase = temp.cleanup;
     out = join(base, "out");
     progress = [];
-    ({ files } = await buildSite({
+    ({ files, linksFile } = await buildSite({
       root: REPO_ROOT,
       out,
       results: results.dir,
+      secret: SECRET,
       onProgress: (line) => progress.push(line),
     }));
-    const site = await loadSite({ root: REPO_ROOT, results: results.dir });
-    slugs = new Map(site.results!.students.map((student) => [student.name, student.slug]));
+    const site = await loadSite({ root: REPO_ROOT, results: results.dir, secret: SECRET });
+    keys = new Map(site.results!.students.map((student) => [student.name, student.key!]));
   });
   after(async () => {
     await cleanupResults();
     await cleanupBase();
   });
 
-  it("writes exactly the course map, stylesheet, chapters, labs, overview and student pages", async () => {
-    const chapters = (await readdir(join(REPO_ROOT, "notes"))).filter((name) =>
-      name.endsWith(".md")
-    );
-    const course = JSON.parse(await readFile(join(REPO_ROOT, "labs", "course.json"), "utf8"));
+  it("writes exactly the course map, stylesheet, chapter pages, labs, primitives, search, overview and student pages", async () => {
+    const site = await loadSite({ root: REPO_ROOT });
     const expected = [
       "index.html",
       "style.css",
-      ...chapters.map((name) => notePath(name.replace(/\.md$/, ""))),
-      ...course.labs.map((lab: { slug: string }) => labPath(lab.slug)),
+      PRIMITIVES_PATH,
+      SEARCH_PATH,
+      SEARCH_INDEX_PATH,
+      SEARCH_LIBRARY_PATH,
+      SEARCH_SCRIPT_PATH,
+      ...site.chapters.flatMap((chapter) =>
+        chapter.pages.map((page) => notePath(chapter.slug, page.number))
+      ),
+      ...site.course.labs.map((lab) => labPath(lab.slug)),
       CLASS_PATH,
-      ...[...slugs.values()].map(studentPath),
+      ...[...keys.values()].map(studentPath),
     ].sort();
     assert.deepEqual(files, expected);
     assert.deepEqual(await listFiles(out), [BUILD_MARKER, ...expected].sort());
   });
 
-  it("writes nothing outside the output folder, even for a student named with ../ steps", async () => {
-    assert.deepEqual(await readdir(base), ["out"]);
-    assert.equal(slugs.get(TRAVERSAL_NAME), "evil-escaped");
-    const page = await readFile(join(out, studentPath("evil-escaped")), "utf8");
+  it("writes nothing outside the output folder but links.csv beside it, even for a student named with ../ steps", async () => {
+    assert.deepEqual((await readdir(base)).sort(), ["links.csv", "out"]);
+    assert.equal(linksFile, join(base, "links.csv"));
+    const page = await readFile(join(out, studentPath(keys.get(TRAVERSAL_NAME)!)), "utf8");
     assert.ok(page.includes("<h1>evil\\..\\..\\escaped</h1>"));
+  });
+
+  it("lists every student's private address in links.csv, and nothing else", async () => {
+    const rows = (await readFile(linksFile!, "utf8")).trimEnd().split("\n");
+    assert.equal(rows[0], "student,url");
+    assert.equal(rows.length, keys.size + 1);
+    for (const [name, key] of keys) {
+      const row = rows.find((line) => line.endsWith(`,${studentPath(key)}`));
+      assert.ok(row, name);
+      assert.ok(files.includes(studentPath(key)), name);
+    }
+    assert.equal((await stat(linksFile!)).mode & 0o077, 0, "only the instructor may read it");
   });
 
   it("leaves no broken relative link, no missing #fragment and no <script> in any page", async () => {
@@ -106,7 +137,7 @@ describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
         file,
       );
       assert.match(html, /<link rel="stylesheet" href="(\.\.\/)*style\.css">/, file);
-      assert.doesNotMatch(html, /<script/i, file);
+      if (file !== SEARCH_PATH) assert.doesNotMatch(html, /<script/i, file);
     }
     const css = await readFile(join(out, "style.css"), "utf8");
     assert.match(css, /@media \(prefers-color-scheme: dark\)/);
@@ -115,12 +146,13 @@ describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
 
   it("writes hostile names and outputs as escaped text in the files", async () => {
     const overview = await readFile(join(out, CLASS_PATH), "utf8");
-    assert.ok(overview.includes("&lt;img src=x onerror=alert(1)&gt;"));
+    assert.ok(!overview.includes("onerror"), "the overview names nobody");
     assert.doesNotMatch(overview, /<img|<[^>]*\son[a-z]+=/i);
     const student = await readFile(
-      join(out, studentPath(slugs.get("<img src=x onerror=alert(1)>")!)),
+      join(out, studentPath(keys.get("<img src=x onerror=alert(1)>")!)),
       "utf8",
     );
+    assert.ok(student.includes("&lt;img src=x onerror=alert(1)&gt;"));
     assert.ok(student.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert.doesNotMatch(student, /<script|<iframe|<img/i);
   });
@@ -133,7 +165,9 @@ describe("buildSite with hostile results", { skip: DENO_ONLY }, () => {
 
   it("reports its progress line by line", () => {
     assert.ok(progress.some((line) => line.startsWith("course: ")));
-    assert.ok(progress.some((line) => line === "rendered notes/04-channels.md"));
+    assert.ok(
+      progress.some((line) => /^rendered notes\/04-channels\.md \(\d+ pages?\)$/.test(line)),
+    );
     assert.ok(progress.some((line) => /^results: 5 student\(s\) from /.test(line)));
     // The grader's .grader folder is not a student and is not worth a warning.
     assert.deepEqual(progress.filter((line) => line.startsWith("warning:")), []);
@@ -145,8 +179,8 @@ describe("buildSite's output folder", { skip: DENO_ONLY }, () => {
   it("empties an earlier build first, so pages of students no longer in the results go away", async () => {
     const { dir, cleanup } = await tempFolder();
     try {
-      await buildSite({ root: REPO_ROOT, out: dir, results: FIXTURE_RESULTS });
-      await writeFile(join(dir, "results", "students", "former-student.html"), "old");
+      await buildSite({ root: REPO_ROOT, out: dir, results: FIXTURE_RESULTS, secret: SECRET });
+      await writeFile(join(dir, "results", "s", "former-student.html"), "old");
       await buildSite({ root: REPO_ROOT, out: dir });
       const files = await listFiles(dir);
       assert.ok(!files.some((file) => file.startsWith("results/")), files.join(", "));
@@ -294,8 +328,10 @@ describe("buildSite's errors", { skip: DENO_ONLY }, () => {
         root: REPO_ROOT,
         out: join(dir, "out"),
         results: single,
+        secret: SECRET,
       });
-      assert.ok(files.includes(studentPath("ada-lovelace")), files.join(", "));
+      const key = await studentKey(SECRET, "Ada Lovelace");
+      assert.ok(files.includes(studentPath(key)), files.join(", "));
     } finally {
       await cleanup();
     }
@@ -303,7 +339,7 @@ describe("buildSite's errors", { skip: DENO_ONLY }, () => {
 });
 
 describe("buildSite's warnings", { skip: DENO_ONLY }, () => {
-  it("builds, but says so on the console and the overview, when students lack a results.json", async () => {
+  it("builds, but says so on the console and the instructor's overview, when students lack a results.json", async () => {
     const { dir, cleanup } = await tempFolder();
     try {
       const results = join(dir, "results");
@@ -316,7 +352,14 @@ describe("buildSite's warnings", { skip: DENO_ONLY }, () => {
       );
       const progress: string[] = [];
       const out = join(dir, "out");
-      await buildSite({ root: REPO_ROOT, out, results, onProgress: (line) => progress.push(line) });
+      await buildSite({
+        root: REPO_ROOT,
+        out,
+        results,
+        secret: SECRET,
+        showNames: true,
+        onProgress: (line) => progress.push(line),
+      });
       const warnings = [
         `skipped ${join(results, "still-grading")}: it has no results.json`,
         "summary.json lists 1 student(s) without a results.json: zoe",
@@ -352,6 +395,65 @@ describe("deno task site (siteCommand)", { skip: DENO_ONLY }, () => {
     }
   });
 
+  it("with a secret file, writes student pages and links.csv beside the output folder; without one, only the overview", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const secretFile = join(dir, "secret.txt");
+      await writeFile(secretFile, `${SECRET}\n`);
+      const out = join(dir, "public");
+      const run = await runCommand([
+        "--out",
+        out,
+        "--results",
+        FIXTURE_RESULTS,
+        "--secret-file",
+        secretFile,
+        "--base-url",
+        "https://course.example/go",
+      ]);
+      assert.equal(run.code, 0, run.err);
+      const links = await readFile(join(dir, "links.csv"), "utf8");
+      const key = await studentKey(SECRET, "ken");
+      assert.ok(links.includes(`ken,https://course.example/go/${studentPath(key)}\n`), links);
+      assert.ok((await listFiles(out)).includes(studentPath(key)));
+
+      const bare = join(dir, "bare");
+      const open = await runCommand(["--out", bare, "--results", FIXTURE_RESULTS]);
+      assert.equal(open.code, 0, open.err);
+      assert.match(
+        open.out,
+        /warning: no student pages written: they need the instructor's secret/,
+      );
+      assert.ok(!(await listFiles(bare)).some((file) => file.startsWith("results/s/")));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("refuses a short secret and a links.csv inside the output folder", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const out = join(dir, "out");
+      await assert.rejects(
+        buildSite({ root: REPO_ROOT, out, results: FIXTURE_RESULTS, secret: "short" }),
+        (error: Error) => error instanceof BuildError && /at least 16/.test(error.message),
+      );
+      await assert.rejects(
+        buildSite({
+          root: REPO_ROOT,
+          out,
+          results: FIXTURE_RESULTS,
+          secret: SECRET,
+          linksFile: join(out, "links.csv"),
+        }),
+        (error: Error) =>
+          error instanceof BuildError && /inside the output folder/.test(error.message),
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("exits 1 with a one-line reason for a missing results folder", async () => {
     const { dir, cleanup } = await tempFolder();
     try {
@@ -368,7 +470,14 @@ describe("deno task site (siteCommand)", { skip: DENO_ONLY }, () => {
   });
 
   it("exits 2 with the usage for bad arguments, and 0 for --help", async () => {
-    for (const args of [["--bogus"], ["--out"], ["--results", "r", "--no-results"]]) {
+    for (
+      const args of [
+        ["--bogus"],
+        ["--out"],
+        ["--results", "r", "--no-results"],
+        ["--base-url", "javascript:alert(1)"],
+      ]
+    ) {
       const run = await runCommand(args);
       assert.equal(run.code, 2, args.join(" "));
       assert.match(run.err, /Usage: deno task site/);
@@ -394,11 +503,40 @@ describe("checkBuiltSite", () => {
           '<a href="../../outside.html">o</a><a href="/index.html">abs</a><a href="https://go.dev">web</a><script>1</script>',
       );
       assert.deepEqual(await checkBuiltSite(dir), [
-        "notes/a.html: contains a <script> element",
+        "notes/a.html: contains a <script> element other than the search's",
         'notes/a.html: link "../missing.html" leads to missing.html, which does not exist',
         'notes/a.html: link "../index.html#nowhere" names #nowhere, which index.html does not have',
         'notes/a.html: link "../../outside.html" leads outside the site',
         'notes/a.html: link "/index.html" is not relative to the page',
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("checkBuiltSite on pages' weight and scripts", () => {
+  it("reports a chapter page over 60 KB and any script but the search page's own", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      await mkdir(join(dir, "notes"));
+      await mkdir(join(dir, "search"));
+      await writeFile(join(dir, "search", "search.js"), "");
+      await writeFile(
+        join(dir, "notes", "long.html"),
+        `<!DOCTYPE html><p>${"x".repeat(61 * 1024)}</p>`,
+      );
+      await writeFile(
+        join(dir, "search.html"),
+        '<!DOCTYPE html><script src="search/search.js" defer></script>',
+      );
+      await writeFile(
+        join(dir, "index.html"),
+        '<!DOCTYPE html><script src="search/search.js" defer></script>',
+      );
+      assert.deepEqual(await checkBuiltSite(dir), [
+        "index.html: contains a <script> element other than the search's",
+        "notes/long.html: weighs 62 KB, over 60 KB",
       ]);
     } finally {
       await cleanup();

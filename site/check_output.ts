@@ -1,8 +1,9 @@
 /**
  * Checks a built site the way a reader would find its faults: every relative link and stylesheet
- * must lead to a file of the site (and every `#fragment` to an element with that id), and no page
- * may contain a `<script>`. The build runs it after writing, so a broken site is never reported as
- * built; the tests run it too.
+ * must lead to a file of the site (and every `#fragment` to an element with that id), no page but
+ * the search page may contain a `<script>` (and that one only the search's own files), and no
+ * chapter page may weigh more than 60 KB. The build runs it after writing, so a broken site is
+ * never reported as built; the tests run it too.
  *
  * @example
  * ```ts
@@ -14,6 +15,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, normalize, relative, sep } from "node:path";
+import { SEARCH_PATH } from "./paths.ts";
 
 /**
  * Every file under `dir`, as paths relative to it with `/` separators, sorted.
@@ -54,9 +56,13 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** The most a chapter page may weigh, so a phone on a slow line gets it quickly. */
+export const MAX_PAGE_BYTES = 60 * 1024;
+
 /**
  * Lists what is wrong with the site built into `dir`: links (`href`, `src`) that lead to no file
- * of the site or to a missing `#id`, links that climb out of the site's folder, and `<script>`
+ * of the site or to a missing `#id`, links that climb out of the site's folder, chapter pages over
+ * {@link MAX_PAGE_BYTES}, and `<script>`
  * elements. Empty when the site is sound. Links to other sites (`https:`, `mailto:`) are not
  * followed.
  *
@@ -80,7 +86,17 @@ export async function checkBuiltSite(dir: string): Promise<string[]> {
   };
   for (const page of pages) {
     const html = await readFile(join(dir, page), "utf8");
-    if (/<script[\s>/]/i.test(html)) problems.push(`${page}: contains a <script> element`);
+    for (const script of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>|<script\b/gi)) {
+      const allowed = page === SEARCH_PATH && script[1] === "" &&
+        /^<script src="search\/[a-z]+\.js" defer(?:="")?>/.test(script[0]);
+      if (!allowed) problems.push(`${page}: contains a <script> element other than the search's`);
+    }
+    const size = new TextEncoder().encode(html).length;
+    if (page.startsWith("notes/") && size > MAX_PAGE_BYTES) {
+      problems.push(
+        `${page}: weighs ${Math.ceil(size / 1024)} KB, over ${MAX_PAGE_BYTES / 1024} KB`,
+      );
+    }
     if (!/^<!DOCTYPE html>/i.test(html)) {
       problems.push(`${page}: does not start with <!DOCTYPE html>`);
     }

@@ -52,6 +52,9 @@ export interface RenderOptions {
   resolveLink?: (target: string) => string | null;
 }
 
+/** Raw HTML made only of attribute-free `<details>`, `<summary>…</summary>` and `</details>`. */
+const FOLDING_TAGS = /^(?:\s*(?:<details>|<\/details>|<summary>[^<>]*<\/summary>)\s*)+$/;
+
 /** Code block languages, as written after the fence, mapped to highlight.js's names. */
 const LANGUAGE_ALIASES: Record<string, string> = {
   ts: "typescript",
@@ -178,7 +181,15 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): Ren
         return `<pre${label}><code class="${className}">${body}\n</code></pre>\n`;
       },
       // Raw HTML in a Markdown file is shown, not obeyed: the site promises no scripts at all.
+      // The one exception is a folded answer: bare <details>, <summary>text</summary> and
+      // </details>, which carry no attribute and so nothing that could run.
       html({ text, block }: Tokens.HTML | Tokens.Tag): string {
+        if (FOLDING_TAGS.test(text)) {
+          return text.replace(
+            /<summary>([^<>]*)<\/summary>/g,
+            (_, label: string) => `<summary>${escapeHtml(decodeBasicEntities(label))}</summary>`,
+          );
+        }
         return block
           ? `<pre class="raw-html">${escapeHtml(text.trimEnd())}</pre>\n`
           : escapeHtml(text);
@@ -216,8 +227,28 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): Ren
     },
   });
 
-  const html = marked.parse(source, { async: false });
+  const html = markChineseText(marked.parse(source, { async: false }));
   return { title, html, toc };
+}
+
+/** Chinese characters and the punctuation written with them. */
+const CHINESE_RUN = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+/g;
+
+/**
+ * Wraps every run of Chinese text in `<span lang="zh">`, so screen readers pronounce it and
+ * browsers pick a Chinese font for it; the page itself is English. Only text between tags is
+ * touched, never a tag or an attribute.
+ *
+ * @example
+ * ```ts
+ * import { markChineseText } from "./markdown.ts";
+ * markChineseText("<p>a goroutine (协程)</p>"); // → '<p>a goroutine (<span lang="zh">协程</span>)</p>'
+ * ```
+ */
+export function markChineseText(html: string): string {
+  return html.split(/(<[^>]*>)/).map((part, index) =>
+    index % 2 === 1 ? part : part.replace(CHINESE_RUN, (run) => `<span lang="zh">${run}</span>`)
+  ).join("");
 }
 
 /**

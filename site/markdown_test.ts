@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { escapeHtml, headingId, renderMarkdown } from "./markdown.ts";
+import { escapeHtml, headingId, markChineseText, renderMarkdown } from "./markdown.ts";
 
 describe("renderMarkdown", () => {
   it("takes the first level-1 heading as the title and lists level-2 and -3 headings", () => {
@@ -113,5 +113,42 @@ describe("escapeHtml", () => {
       escapeHtml(`<a href="x" title='y'>&</a>`),
       "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
     );
+  });
+});
+
+describe("markChineseText", () => {
+  it("marks runs of Chinese text with lang=zh and leaves tags and attributes alone", () => {
+    assert.equal(
+      markChineseText('<h2 id="协程">协程 (goroutine)</h2><p>用 <code>go</code>，开始。</p>'),
+      '<h2 id="协程"><span lang="zh">协程</span> (goroutine)</h2>' +
+        '<p><span lang="zh">用</span> <code>go</code><span lang="zh">，开始。</span></p>',
+    );
+    assert.equal(markChineseText("<p>plain English</p>"), "<p>plain English</p>");
+  });
+
+  it("is applied to every rendered document", () => {
+    assert.match(renderMarkdown("A goroutine (协程).").html, /\(<span lang="zh">协程<\/span>\)/);
+  });
+});
+
+describe("folded answers", () => {
+  it("keeps bare <details> and <summary> so answers fold, with Markdown inside", () => {
+    const { html } = renderMarkdown(
+      "Question?\n\n<details>\n<summary>Answers & why</summary>\n\n1. **Yes**.\n\n</details>\n",
+    );
+    assert.match(html, /<details>\n<summary>Answers &amp; why<\/summary>/);
+    assert.match(html, /<ol>\n<li><strong>Yes<\/strong>\.<\/li>\n<\/ol>\n<\/details>/);
+  });
+
+  it("still escapes a details tag that carries an attribute, or anything beside it", () => {
+    for (
+      const source of [
+        '<details ontoggle="alert(1)">\n<summary>x</summary>\n\ny\n\n</details>\n',
+        "<details>\n<summary>x</summary><img src=x onerror=alert(1)>\n\ny\n\n</details>\n",
+      ]
+    ) {
+      const { html } = renderMarkdown(source);
+      assert.doesNotMatch(html, /<details |<img/, source);
+    }
   });
 });

@@ -5,9 +5,9 @@
  * or `labs/`), so the built folder works the same when opened from the file system, served from
  * the root of a host, or served from a sub-folder.
  *
- * Student names come from folder names the grader wrote, which come from whatever students
- * called their submissions: they may contain `..`, slashes' look-alikes, markup or nothing
- * readable at all. {@link studentSlugs} turns them into file names made of `[a-z0-9-]` only.
+ * A student's page is named by {@link studentKey}, a keyed hash of the student's id: never the
+ * name itself, which may hold `..`, markup or nothing readable, and which would let anyone who
+ * knows a classmate's name open their grades.
  *
  * @example
  * ```ts
@@ -24,17 +24,30 @@ export const STYLE_PATH = "style.css";
 /** The class overview: students × labs, and per-test pass rates. */
 export const CLASS_PATH = "results/index.html";
 
+/** The primitives' README, the map from Go to TypeScript. */
+export const PRIMITIVES_PATH = "primitives.html";
+/** The search page: a form that works with the one optional script, and a site index without it. */
+export const SEARCH_PATH = "search.html";
+/** The search index the search page's script loads. */
+export const SEARCH_INDEX_PATH = "search/index.json";
+/** The search library (MiniSearch's browser build), copied from the npm package at build time. */
+export const SEARCH_LIBRARY_PATH = "search/minisearch.js";
+/** The search page's own script. */
+export const SEARCH_SCRIPT_PATH = "search/search.js";
+
 /**
- * The page of a notes chapter, by the chapter's file name without `.md`.
+ * A page of a notes chapter, by the chapter's file name without `.md`: long chapters are paged by
+ * section, the first page at the chapter's own name and the others numbered from 2.
  *
  * @example
  * ```ts
  * import { notePath } from "./paths.ts";
  * notePath("04-channels"); // → "notes/04-channels.html"
+ * notePath("04-channels", 3); // → "notes/04-channels-3.html"
  * ```
  */
-export function notePath(chapterSlug: string): string {
-  return `notes/${chapterSlug}.html`;
+export function notePath(chapterSlug: string, page = 1): string {
+  return page === 1 ? `notes/${chapterSlug}.html` : `notes/${chapterSlug}-${page}.html`;
 }
 
 /**
@@ -51,16 +64,16 @@ export function labPath(labSlug: string): string {
 }
 
 /**
- * The results page of one student, by the slug {@link studentSlugs} gave them.
+ * The results page of one student, by the key {@link studentKey} gave them.
  *
  * @example
  * ```ts
  * import { studentPath } from "./paths.ts";
- * studentPath("ada-lovelace"); // → "results/students/ada-lovelace.html"
+ * studentPath("3f2a9c0e6b1d47a8c5e2f09b7d6a4c13"); // → "results/s/3f2a9c0e6b1d47a8c5e2f09b7d6a4c13.html"
  * ```
  */
-export function studentPath(studentSlug: string): string {
-  return `results/students/${studentSlug}.html`;
+export function studentPath(studentKey: string): string {
+  return `results/s/${studentKey}.html`;
 }
 
 /**
@@ -112,53 +125,26 @@ export function resolveRepoPath(base: string, relative: string): string | null {
   return parts.join("/");
 }
 
-/** FNV-1a, 32 bits, as 8 hex digits: a short, stable tag that tells similar names apart. */
-function shortHash(text: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, "0");
-}
-
-/** The readable part of a slug: ASCII letters and digits joined by single dashes, at most 48. */
-function readablePart(name: string): string {
-  return name
-    .normalize("NFKD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 48)
-    .replace(/-+$/, "");
-}
-
 /**
- * Gives every student name a distinct file-name-safe slug made of `[a-z0-9-]` only, so that no
- * name can reach outside the results folder or collide with another. Names are taken in sorted
- * order, so the result does not depend on the order the folders were listed in: the first name
- * with a given readable form keeps it, later ones get a hash of the full name appended, and names
- * with nothing readable in ASCII (`"..", "张伟"`) get `student-<hash>`.
+ * The private key of a student's page: an HMAC-SHA-256 of the student's id keyed with the
+ * instructor's secret, as 32 hex digits (128 bits). Without the secret nobody can compute it, and
+ * the same secret gives the same key on every build, so links sent out once keep working.
  *
  * @example
  * ```ts
- * import { studentSlugs } from "./paths.ts";
- * studentSlugs(["Ada Lovelace", "../x", "ada lovelace"]);
- * // → Map { "../x" → "x", "Ada Lovelace" → "ada-lovelace", "ada lovelace" → "ada-lovelace-…" }
+ * import { studentKey } from "./paths.ts";
+ * await studentKey("correct horse battery staple", "ada"); // → 32 hex digits
  * ```
  */
-export function studentSlugs(names: Iterable<string>): Map<string, string> {
-  const slugs = new Map<string, string>();
-  const taken = new Set<string>();
-  for (const name of [...new Set(names)].sort()) {
-    const readable = readablePart(name);
-    let slug = readable === "" ? `student-${shortHash(name)}` : readable;
-    if (taken.has(slug)) slug = `${readable || "student"}-${shortHash(name)}`;
-    // A hash collision between two names that also share a readable part: count up until free.
-    for (let n = 2; taken.has(slug); n++) slug = `${readable || "student"}-${shortHash(name)}-${n}`;
-    taken.add(slug);
-    slugs.set(name, slug);
-  }
-  return slugs;
+export async function studentKey(secret: string, studentId: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(studentId)));
+  return [...mac.slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -7,8 +7,8 @@ import {
   notePath,
   relativeHref,
   resolveRepoPath,
+  studentKey,
   studentPath,
-  studentSlugs,
 } from "./paths.ts";
 
 describe("relativeHref", () => {
@@ -20,7 +20,7 @@ describe("relativeHref", () => {
     );
     assert.equal(relativeHref(studentPath("ada"), "style.css"), "../../style.css");
     assert.equal(relativeHref(studentPath("ada"), CLASS_PATH), "../index.html");
-    assert.equal(relativeHref(CLASS_PATH, studentPath("ada")), "students/ada.html");
+    assert.equal(relativeHref(CLASS_PATH, studentPath("ada")), "s/ada.html");
   });
 
   it("links to a page in the same folder by its name, and keeps a fragment", () => {
@@ -55,52 +55,46 @@ describe("resolveRepoPath", () => {
   });
 });
 
-describe("studentSlugs", () => {
-  it("keeps only lower-case ASCII letters, digits and single dashes", () => {
-    const slugs = studentSlugs(["Ada Lovelace", "José Núñez", "grace_hopper", "  Ken  "]);
-    assert.equal(slugs.get("Ada Lovelace"), "ada-lovelace");
-    assert.equal(slugs.get("José Núñez"), "jose-nunez");
-    assert.equal(slugs.get("grace_hopper"), "grace-hopper");
-    assert.equal(slugs.get("  Ken  "), "ken");
+describe("notePath", () => {
+  it("names a chapter's first page after the chapter and numbers the others from 2", () => {
+    assert.equal(notePath("04-channels"), "notes/04-channels.html");
+    assert.equal(notePath("04-channels", 1), "notes/04-channels.html");
+    assert.equal(notePath("04-channels", 2), "notes/04-channels-2.html");
   });
+});
 
-  it("turns names that try to leave the folder into plain file names", () => {
+describe("studentKey", () => {
+  const SECRET = "0123456789abcdef-instructor";
+
+  it("is 32 hex digits whatever the student's name, so a page path is always a plain file name", async () => {
     const names = [
+      "Ada Lovelace",
       "../x",
       "..\\..\\escaped",
-      "..",
-      "...",
-      "%2e%2e%2fetc",
       "/etc/passwd",
-      "a/../../b",
       "\u0000nul",
+      "张伟",
+      "",
     ];
-    const slugs = studentSlugs(names);
     for (const name of names) {
-      const slug = slugs.get(name)!;
-      assert.match(slug, /^[a-z0-9]+(-[a-z0-9]+)*$/, `slug of ${JSON.stringify(name)} is ${slug}`);
+      const key = await studentKey(SECRET, name);
+      assert.match(key, /^[0-9a-f]{32}$/, JSON.stringify(name));
+      assert.match(studentPath(key), /^results\/s\/[0-9a-f]{32}\.html$/);
     }
-    assert.equal(slugs.get("../x"), "x");
-    assert.equal(slugs.get("/etc/passwd"), "etc-passwd");
   });
 
-  it("gives names with nothing readable in ASCII a hash instead of an empty slug", () => {
-    const slugs = studentSlugs(["张伟", "李娜", "<>"]);
-    const values = [...slugs.values()];
-    for (const slug of values) assert.match(slug, /^student-[0-9a-f]{8}$/);
-    assert.equal(new Set(values).size, 3);
+  it("is the same for the same secret and name, and differs with either", async () => {
+    const key = await studentKey(SECRET, "ada");
+    assert.equal(await studentKey(SECRET, "ada"), key);
+    assert.notEqual(await studentKey(SECRET, "Ada"), key);
+    assert.notEqual(await studentKey(`${SECRET}x`, "ada"), key);
   });
 
-  it("never gives two names the same slug, and the same names always get the same slugs", () => {
-    const names = ["Ada", "ada", "ADA", "a-d-a", "A D A", "a--d--a"];
-    const forward = studentSlugs(names);
-    const backward = studentSlugs([...names].reverse());
-    assert.equal(new Set(forward.values()).size, names.length);
-    assert.deepEqual([...forward.entries()].sort(), [...backward.entries()].sort());
-  });
-
-  it("keeps slugs short even for very long names", () => {
-    const slug = studentSlugs(["x".repeat(500)]).get("x".repeat(500))!;
-    assert.ok(slug.length <= 48, `slug has ${slug.length} characters`);
+  it("is HMAC-SHA-256 of the name keyed with the secret, cut to 128 bits", async () => {
+    // RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
+    assert.equal(
+      await studentKey("Jefe", "what do ya want for nothing?"),
+      "5bdcc146bf60754e6a042426089575c7",
+    );
   });
 });

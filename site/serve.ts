@@ -21,11 +21,13 @@ import { fileURLToPath } from "node:url";
 import { CourseError } from "../core/course.ts";
 import { BuildError, buildSite } from "./build.ts";
 import { ResultsError, SiteLoadError } from "./load.ts";
-import { SITE_CSP } from "./pages/layout.tsx";
+import { SEARCH_CSP, SITE_CSP } from "./pages/layout.tsx";
+import { SEARCH_PATH } from "./paths.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
   ".txt": "text/plain; charset=utf-8",
   ".json": "application/json",
   ".svg": "image/svg+xml",
@@ -91,14 +93,20 @@ export function createStaticHandler(dir: string): (request: Request) => Promise<
     } catch {
       return notFound(url.pathname);
     }
-    if (relative(await Deno.realPath(root), file).startsWith("..")) return notFound(url.pathname);
+    const served = relative(await Deno.realPath(root), file);
+    if (served.startsWith("..")) return notFound(url.pathname);
+    const body = await Deno.readFile(file);
     const headers = {
       "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      // Set by hand so a HEAD request reports the length a GET would send.
+      "content-length": String(body.byteLength),
       "cache-control": "no-cache",
       ...SECURITY_HEADERS,
+      // The search page is the one page whose policy lets the site's own scripts run.
+      ...(served === SEARCH_PATH ? { "content-security-policy": SEARCH_CSP } : {}),
     };
     if (request.method === "HEAD") return new Response(null, { headers });
-    return new Response(await Deno.readFile(file), { headers });
+    return new Response(body, { headers });
   };
 }
 

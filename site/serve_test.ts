@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildSite } from "./build.ts";
-import { SITE_CSP } from "./pages/layout.tsx";
+import { SEARCH_CSP, SITE_CSP } from "./pages/layout.tsx";
 import { createStaticHandler, serveCommand, startServer } from "./serve.ts";
 import { DENO_ONLY, FIXTURE_RESULTS, REPO_ROOT, tempFolder } from "./test_support.ts";
 
@@ -54,6 +54,26 @@ describe("createStaticHandler", { skip: DENO_ONLY }, () => {
     const head = await get("/index.html", { method: "HEAD" });
     assert.equal(head.status, 200);
     assert.equal(await head.text(), "");
+  });
+
+  it("reports in a HEAD response the length a GET sends", async () => {
+    for (const path of ["/index.html", "/style.css", "/search/index.json"]) {
+      const head = await get(path, { method: "HEAD" });
+      const body = new Uint8Array(await (await get(path)).arrayBuffer());
+      assert.equal(head.headers.get("content-length"), String(body.byteLength), path);
+      assert.ok(body.byteLength > 0, path);
+    }
+  });
+
+  it("lets the site's own scripts run on the search page only, served as JavaScript", async () => {
+    const search = await get("/search.html");
+    assert.equal(search.headers.get("content-security-policy"), SEARCH_CSP);
+    const script = await get("/search/search.js");
+    assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.equal(
+      (await get("/notes/04-channels.html")).headers.get("content-security-policy"),
+      SITE_CSP,
+    );
   });
 
   it("never serves a file outside the folder: encoded .., backslashes, symbolic links", async () => {

@@ -97,6 +97,8 @@ const steps: Step[] = [
         "test",
         "--allow-all",
         "--quiet",
+        // the notes get a step of their own (below): they run every example
+        "--ignore=tools/notes_code_test.ts",
         "labs/primitives",
         "core",
         "tools",
@@ -104,6 +106,13 @@ const steps: Step[] = [
         ...graderFiles((name) => name.endsWith(".ts")),
         "grader/testdata",
       ]),
+  },
+  {
+    name: "notes",
+    title:
+      "the notes: every ts block type-checks, every go block parses, every example prints its output",
+    command: () =>
+      Promise.resolve([deno, "test", "--allow-all", "--quiet", "tools/notes_code_test.ts"]),
   },
   {
     name: "docs",

@@ -81,15 +81,12 @@ export class SelectGroup extends Parked {
   }
   describe(): string {
     if (this.ops.length === 0) return "select (no cases)";
-    let next = 0;
-    const cases = this.ops.map((op, index) => {
-      const waiter = this.waiters[next];
-      if (waiter !== undefined && waiter.index === index) {
-        next++;
-        return waiter.describeOp();
-      }
-      return `${op === "send" ? "send to" : "recv from"} nil chan`;
-    });
+    // The waiters are in registration order, which is random; the report
+    // lists the cases in the order the program wrote them.
+    const byIndex = new Map(this.waiters.map((waiter) => [waiter.index, waiter]));
+    const cases = this.ops.map((op, index) =>
+      byIndex.get(index)?.describeOp() ?? `${op === "send" ? "send to" : "recv from"} nil chan`
+    );
     return `select on [${cases.join(", ")}]`;
   }
   /** Commits the case `index`: unlinks every waiter and resolves the select. */
@@ -112,9 +109,7 @@ export class SelectGroup extends Parked {
 /** A parked send or receive on one channel, alone or as one case of a select. */
 export class Waiter implements Parked {
   /** @internal */
-  parkedPrev: Parked | null = null;
-  /** @internal */
-  parkedNext: Parked | null = null;
+  parkedSlot = -1;
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */
@@ -124,14 +119,14 @@ export class Waiter implements Parked {
   /** @internal */
   next: Waiter | null = null;
   constructor(
-    public chan: Chan<unknown>,
-    public isSend: boolean,
+    readonly chan: Chan<unknown>,
+    readonly isSend: boolean,
     /** The value a sender offers. */
-    public value: unknown,
+    readonly value: unknown,
     readonly group: SelectGroup | null,
     readonly index: number,
-    public resolve: (result: unknown) => void,
-    public reject: (reason: unknown) => void,
+    readonly resolve: (result: unknown) => void,
+    readonly reject: (reason: unknown) => void,
   ) {}
   describeOp(): string {
     return `${this.isSend ? "send to" : "recv from"} ${this.chan.describe()}`;
@@ -143,64 +138,21 @@ export class Waiter implements Parked {
   deliver(value: unknown, ok: boolean): void {
     if (this.group !== null) return this.group.commit(this.index, value, ok);
     unpark(this);
-    const resolve = this.resolve;
-    recycle(this);
-    resolve(ok ? [value, true] : [undefined, false]);
+    this.resolve(ok ? [value, true] : [undefined, false]);
   }
   /** A sender's value was taken. */
   taken(): void {
     if (this.group !== null) return this.group.commit(this.index, undefined, true);
     unpark(this);
-    const resolve = this.resolve;
-    recycle(this);
-    resolve(undefined);
+    this.resolve(undefined);
   }
   /** A sender finds its channel closed. */
   panic(): void {
     const reason = new Panic("send on closed channel");
     if (this.group !== null) return this.group.fail(reason);
     unpark(this);
-    const reject = this.reject;
-    recycle(this);
-    reject(reason);
+    this.reject(reason);
   }
-}
-
-// Plain sends and receives park and wake constantly; their waiters are reused
-// rather than allocated each time (a select's waiters are not: its group holds
-// them until it commits). Nothing else refers to a plain waiter once it has
-// left its queue and the parked list, which is when it is recycled.
-const freeWaiters: Waiter[] = [];
-const maxFreeWaiters = 1024;
-const ignore = (): void => {};
-let retiredChan: Chan<unknown> | undefined;
-
-function plainWaiter(
-  chan: Chan<unknown>,
-  isSend: boolean,
-  value: unknown,
-  resolve: (result: unknown) => void,
-  reject: (reason: unknown) => void,
-): Waiter {
-  const waiter = freeWaiters.pop();
-  if (waiter === undefined) return new Waiter(chan, isSend, value, null, 0, resolve, reject);
-  waiter.chan = chan;
-  waiter.isSend = isSend;
-  waiter.value = value;
-  waiter.resolve = resolve;
-  waiter.reject = reject;
-  return waiter;
-}
-
-function recycle(waiter: Waiter): void {
-  if (freeWaiters.length >= maxFreeWaiters) return;
-  // Drop what the waiter held, so a pooled waiter keeps no value, promise or
-  // channel (with its buffer) alive.
-  waiter.chan = retiredChan ??= new Chan<unknown>(0, { name: "recycled waiter" });
-  waiter.value = undefined;
-  waiter.resolve = waiter.reject = ignore;
-  waiter.parkedTask = undefined;
-  freeWaiters.push(waiter);
 }
 
 /** A FIFO of waiters, doubly linked so a losing select case can leave in O(1). */
@@ -367,7 +319,15 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
     if (outcome === "sent") return completedVoid();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
     const promise = new Promise<void>(captureResolvers);
-    const waiter = plainWaiter(this as Chan<unknown>, true, value, capturedResolve, capturedReject);
+    const waiter = new Waiter(
+      this as Chan<unknown>,
+      true,
+      value,
+      null,
+      0,
+      capturedResolve,
+      capturedReject,
+    );
     this.sendq.push(waiter);
     park(waiter);
     return promise;
@@ -382,10 +342,12 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
     const ready = this.tryRecv() as RecvResult<T> | undefined;
     if (ready !== undefined) return ready[1] ? completed(ready) : CLOSED_RESULT;
     const promise = new Promise<RecvResult<T>>(captureResolvers);
-    const waiter = plainWaiter(
+    const waiter = new Waiter(
       this as Chan<unknown>,
       false,
       undefined,
+      null,
+      0,
       capturedResolve,
       capturedReject,
     );

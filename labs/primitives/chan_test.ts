@@ -244,3 +244,72 @@ describe("Chan fairness to the event loop", () => {
     }
   });
 });
+
+describe("ports of Go's runtime/chan_test.go and test/chan", () => {
+  it("a buffered value stays receivable in a select with default after close (TestNonblockRecvRace)", async () => {
+    for (let i = 0; i < 1000; i++) {
+      const c = new Chan<number>(1);
+      await c.send(1);
+      const seen = new Chan<number>(1);
+      go(async () => {
+        const r = await select([recv(c)], { default: true });
+        await seen.send(r.index);
+      });
+      c.close();
+      await c.recv();
+      assert.deepEqual(await seen.recv(), [0, true], `iteration ${i}: the select missed the value`);
+    }
+  });
+
+  it("five consumers of one channel see every value exactly once (TestMultiConsumer)", async () => {
+    const values = 1000;
+    const work = new Chan<number>(10);
+    const results = new Chan<number>();
+    for (let w = 0; w < 5; w++) {
+      go(async () => {
+        for await (const v of work) await results.send(v);
+      });
+    }
+    go(async () => {
+      for (let i = 0; i < values; i++) await work.send(i);
+      work.close();
+    });
+    const seen = new Set<number>();
+    let sum = 0;
+    for (let i = 0; i < values; i++) {
+      const [v] = await results.recv();
+      assert.ok(!seen.has(v!), `value ${v} arrived twice`);
+      seen.add(v!);
+      sum += v!;
+    }
+    assert.equal(sum, (values * (values - 1)) / 2);
+  });
+
+  it("a value passes down a chain of 10 000 tasks (test/chan/goroutines.go)", async () => {
+    const n = 10_000;
+    const leftmost = new Chan<number>();
+    let right = leftmost;
+    for (let i = 0; i < n; i++) {
+      const left = right;
+      right = new Chan<number>();
+      const from = right;
+      go(async () => {
+        const [v] = await from.recv();
+        await left.send(v! + 1);
+      });
+    }
+    await right.send(0);
+    assert.deepEqual(await leftmost.recv(), [n, true]);
+  });
+
+  for (const capacity of [0, 1, 10]) {
+    it(`close after buffered values: drained in order, then [undefined, false] forever (TestChan, cap ${capacity})`, async () => {
+      const c = new Chan<number>(capacity);
+      for (let i = 0; i < capacity; i++) await c.send(i);
+      c.close();
+      for (let i = 0; i < capacity; i++) assert.deepEqual(await c.recv(), [i, true]);
+      for (let i = 0; i < 100; i++) assert.deepEqual(await c.recv(), [undefined, false]);
+      assert.equal(c.len, 0);
+    });
+  }
+});

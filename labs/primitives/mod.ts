@@ -3,7 +3,8 @@
  *
  * The builtins (`Chan`, `select`, `recv`, `send`, `go`, `Panic`) are exported
  * at top level; Go's packages are namespaces: `context`, `sync`, `errgroup`,
- * `time`, `signal` and `runtime`. `serve` runs an HTTP handler until a
+ * `time`, `signal` and `runtime`. `runMain` gives a program Go's main: the
+ * process ends when it returns. `serve` runs an HTTP handler until a
  * context is done, then drains in-flight requests.
  *
  * @example
@@ -53,8 +54,11 @@ export {
 export { Panic } from "./panic.ts";
 export {
   type Checkpoint,
+  FatalError,
   go,
   type ParkedInfo,
+  runMain,
+  type RunMainOptions,
   runtime,
   type SourceLocation,
   type TaskInfo,

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { Panic } from "./panic.ts";
-import { completedVoid, park, Parked, unpark } from "./runtime.ts";
+import { completedVoid, fatal, park, Parked, unpark } from "./runtime.ts";
 import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /**
@@ -191,10 +190,12 @@ export class Mutex {
   /**
    * Unlocks the mutex. In normal mode the first waiter is woken to compete
    * for it; in starvation mode it becomes the owner directly.
-   * @throws {Panic} `sync: unlock of unlocked mutex` if the mutex is not locked.
+   * @throws {FatalError} `sync: unlock of unlocked mutex` if the mutex is not
+   * locked: Go's unrecoverable fatal error, which ends the process on the
+   * next macrotask even if the caller catches it.
    */
   unlock(): void {
-    if (!this.#locked) throw new Panic("sync: unlock of unlocked mutex");
+    if (!this.#locked) throw fatal("sync: unlock of unlocked mutex");
     if (this.#starving) {
       // Hand-off: the mutex stays locked and its owner changes, so a caller
       // of lock() or tryLock() arriving now cannot take it.

@@ -218,3 +218,34 @@ export function onceFunc(fn: () => unknown): () => unknown {
 export function onceValue<T>(fn: () => T): () => T {
   return memoizeOnce(fn, "onceValue");
 }
+
+/**
+ * Go's `sync.OnceValues`: like {@linkcode onceValue} for a function with two
+ * results, Go's `(value, err)` pairs, returned as a tuple. `fn` runs on the
+ * first call; every call returns the same two values (in a fresh tuple, so a
+ * caller that changes its copy does not change what others get). If `fn`
+ * throws, every call throws that same error.
+ *
+ * @example
+ * ```ts
+ * import { sync } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * let reads = 0;
+ * const readConfig = sync.onceValues((): [string, Error | null] => {
+ *   reads++;
+ *   return ["port=8080", null];
+ * });
+ * const [config, err] = readConfig();
+ * assert.equal(err, null);
+ * assert.deepEqual(readConfig(), [config, null]);
+ * assert.equal(reads, 1);
+ * ```
+ */
+export function onceValues<T1, T2>(fn: () => readonly [T1, T2]): () => [T1, T2] {
+  const cached = memoizeOnce(fn, "onceValues");
+  return () => {
+    const [first, second] = cached();
+    return [first, second];
+  };
+}

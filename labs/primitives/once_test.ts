@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Once, onceFunc, onceValue } from "./once.ts";
+import { Once, onceFunc, onceValue, onceValues } from "./once.ts";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
 import { realTurns } from "./testing.ts";
@@ -219,5 +219,31 @@ describe("onceValue", () => {
       name: "TypeError",
       message: "Cannot create onceValue: it needs a function, received string",
     });
+  });
+});
+
+describe("onceValues", () => {
+  it("calls fn once and returns its two results on every call, in fresh tuples", () => {
+    let calls = 0;
+    const get = onceValues((): [number, Error | null] => {
+      calls++;
+      return [42, null];
+    });
+    const first = get();
+    first[0] = 0; // a caller changing its copy changes nobody else's
+    assert.deepEqual(get(), [42, null]);
+    assert.deepEqual(get(), [42, null]);
+    assert.equal(calls, 1);
+  });
+
+  it("rethrows the same error on every call when fn threw (Go's TestOnceValues panics)", () => {
+    let calls = 0;
+    const failure = new Error("no config");
+    const get = onceValues((): [string, null] => {
+      calls++;
+      throw failure;
+    });
+    for (let i = 0; i < 3; i++) assert.throws(() => get(), (error) => error === failure);
+    assert.equal(calls, 1);
   });
 });

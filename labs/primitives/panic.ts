@@ -7,7 +7,8 @@
 /**
  * A run-time error with Go's message text, thrown (or used to reject) where Go
  * would panic: sending on a closed channel, closing a channel twice, a
- * negative `WaitGroup` counter, unlocking an unlocked mutex.
+ * negative `WaitGroup` counter. Unlocking an unlocked mutex is not a panic in
+ * Go but a fatal error: see `FatalError`.
  *
  * @example
  * ```ts

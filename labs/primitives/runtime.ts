@@ -17,7 +17,9 @@ export const realSetImmediate: (fn: () => void) => unknown =
   typeof globalThis.setImmediate === "function"
     ? globalThis.setImmediate.bind(globalThis)
     : (fn) => globalThis.setTimeout(fn, 0);
-const realNow: () => number = performance.now.bind(performance);
+const realSetTimeout = globalThis.setTimeout.bind(globalThis);
+/** The host's monotonic clock in milliseconds, never a fake one installed by a test. */
+export const realNow: () => number = performance.now.bind(performance);
 
 /** Where a task or channel was created, taken from a stack trace. */
 export interface SourceLocation {
@@ -129,15 +131,13 @@ export function go(fn: () => unknown): void {
 
 /**
  * An operation waiting to complete: a channel send or receive, a select, a
- * `WaitGroup.wait`, a `Mutex.lock`. Linked into one global list so that the
+ * `WaitGroup.wait`, a `Mutex.lock`. Kept in one global list so that the
  * goroutine dump and leak checks can list every parked operation without the
  * hot path paying for a `Set`.
  */
 export abstract class Parked {
-  /** @internal */
-  parkedPrev: Parked | null = null;
-  /** @internal */
-  parkedNext: Parked | null = null;
+  /** @internal The operation's index in the parked list, or `-1` when it is not parked. */
+  parkedSlot = -1;
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */
@@ -146,30 +146,33 @@ export abstract class Parked {
   abstract describe(): string;
 }
 
-let parkedHead: Parked | null = null;
-let parkedCount = 0;
+// Every parked operation, in no particular order: an operation that wakes is
+// swapped with the last one and popped, so parking and waking cost O(1) and
+// a handful of writes.
+const parkedOps: Parked[] = [];
 let parkSeq = 0;
+/** Whether the exit hook (deadlock report, soft timers) is installed: see {@linkcode installExitHook}. */
+let exitHookInstalled = false;
 
 /** Records that `op` is waiting. Called by the primitives when an operation blocks. */
 export function park(op: Parked): void {
   op.parkedTask = taskStorage.getStore();
   op.parkedSeq = ++parkSeq;
-  op.parkedPrev = null;
-  op.parkedNext = parkedHead;
-  if (parkedHead !== null) parkedHead.parkedPrev = op;
-  parkedHead = op;
-  parkedCount++;
-  if (!deadlockHookInstalled) installDeadlockHook();
+  op.parkedSlot = parkedOps.length;
+  parkedOps.push(op);
+  if (!exitHookInstalled) installExitHook();
 }
 
 /** Removes `op` from the parked list once it completes. */
 export function unpark(op: Parked): void {
-  if (op.parkedPrev !== null) op.parkedPrev.parkedNext = op.parkedNext;
-  else if (parkedHead === op) parkedHead = op.parkedNext;
-  else return; // not parked
-  if (op.parkedNext !== null) op.parkedNext.parkedPrev = op.parkedPrev;
-  op.parkedPrev = op.parkedNext = null;
-  parkedCount--;
+  const slot = op.parkedSlot;
+  if (slot === -1) return; // not parked
+  const last = parkedOps.pop()!;
+  if (last !== op) {
+    parkedOps[slot] = last;
+    last.parkedSlot = slot;
+  }
+  op.parkedSlot = -1;
 }
 
 // ---------------------------------------------------------------------------
@@ -271,7 +274,7 @@ export interface ParkedInfo {
 
 function parkedList(): ParkedInfo[] {
   const list: ParkedInfo[] = [];
-  for (let op = parkedHead; op !== null; op = op.parkedNext) {
+  for (const op of parkedOps) {
     list.push({
       operation: op.describe(),
       taskId: op.parkedTask?.id ?? 0,
@@ -371,7 +374,7 @@ export const runtime = {
   },
   /** The number of parked operations. */
   numParked(): number {
-    return parkedCount;
+    return parkedOps.length;
   },
   /** Marks now, so that a later leak check looks only at what started after it. */
   checkpoint(): Checkpoint {
@@ -400,6 +403,27 @@ export const runtime = {
     const report = await runtime.leaks(since, settleTurns);
     if (report !== null) throw new Error(report);
   },
+  /**
+   * Go's `runtime.Gosched()`: resolves after every task that is ready now has
+   * had a chance to run (on the next turn of the event loop, so timers and
+   * I/O that are due run too).
+   */
+  gosched(): Promise<void> {
+    return new Promise<void>((resolve) => realSetImmediate(resolve));
+  },
+  /**
+   * Installs `handler` to receive Go's fatal errors (a {@linkcode FatalError},
+   * such as `sync: unlock of unlocked mutex`) instead of ending the process:
+   * for tests that check a fatal error happens. Returns the function that
+   * restores the previous handler. The error is still thrown to the caller.
+   */
+  onFatal(handler: (error: FatalError) => void): () => void {
+    const previous = fatalHandler;
+    fatalHandler = handler;
+    return () => {
+      fatalHandler = previous;
+    };
+  },
   /** Go's goroutine dump, as text: every parked operation and every live task. */
   stack(): string {
     const sections: string[] = [];
@@ -418,19 +442,208 @@ export const runtime = {
 };
 
 // ---------------------------------------------------------------------------
-// Deadlock: when the event loop runs dry while operations are still parked,
-// nothing can ever wake them: the program's remaining work is stuck. Go
-// reports this instead of exiting quietly; so do we, with the dump, and exit
-// status 2 as Go does.
+// Program lifetime. In Go the program is its `main`: when it returns the
+// process exits, whatever other goroutines are doing, and the deadlock error
+// is only for a main that is itself blocked with nothing left to run.
+// JavaScript has no main; `runMain` gives a program one. Without it, the
+// program is over when the event loop drains, and whatever is then still
+// parked is deadlocked.
 
-let deadlockHookInstalled = false;
+type MainState = "none" | "running" | "ended";
+let mainState: MainState = "none";
 
-function installDeadlockHook(): void {
-  deadlockHookInstalled = true;
+/** Options for {@linkcode runMain}. */
+export interface RunMainOptions {
+  /**
+   * Print a warning on stderr naming the tasks still alive when main returns
+   * (default `true`). Go ends them silently; `false` behaves as Go does.
+   */
+  warnLeaks?: boolean;
+}
+
+/**
+ * Runs `main` as the program's main function, Go's `func main()`. When it
+ * returns (or its promise resolves) the process exits with status 0 at once,
+ * even if other tasks are still running or parked: those are abandoned, as Go
+ * abandons goroutines, with a warning on stderr naming them (unless
+ * `warnLeaks` is `false`). When it throws (or rejects), the process prints
+ * `panic: ` with the error and exits with status 2, as an unrecovered panic
+ * does. If main is parked with nothing left that could wake it (no task
+ * running, no timer pending, no I/O), the process prints Go's
+ * `fatal error: all goroutines are asleep - deadlock!` with the goroutine
+ * dump and exits with status 2.
+ *
+ * Timers and tickers never keep the process alive after main has returned;
+ * while main runs, a pending timer does (a timer is the thing that may still
+ * wake it).
+ *
+ * @throws {Error} when called a second time: a program has one main.
+ *
+ * @example
+ * ```ts ignore
+ * import { Chan, go, runMain } from "./mod.ts";
+ *
+ * runMain(async () => {
+ *   const results = new Chan<number>();
+ *   go(() => results.send(42));
+ *   const [answer] = await results.recv();
+ *   console.log(answer); // then the process exits with status 0
+ * });
+ * ```
+ */
+export function runMain(main: () => unknown, options: RunMainOptions = {}): void {
+  if (typeof main !== "function") {
+    throw new TypeError(`Cannot run main: runMain() needs a function, received ${typeof main}`);
+  }
+  if (mainState !== "none") {
+    throw new Error("Cannot run main: runMain() was already called, and a program has one main");
+  }
+  mainState = "running";
+  if (!exitHookInstalled) installExitHook();
+  const warnLeaks = options.warnLeaks ?? true;
+  Promise.resolve()
+    .then(main)
+    .then(() => mainReturned(warnLeaks), mainPanicked);
+}
+
+function mainReturned(warnLeaks: boolean): void {
+  mainState = "ended";
+  if (pendingFatal !== null) return dieOfFatal(pendingFatal);
+  const tasks = taskList();
+  if (warnLeaks && tasks.length > 0) {
+    const report = leakMessage(tasks, [])!;
+    process.stderr.write(`warning: main returned; abandoning what is still alive (${report})\n`);
+  }
+  process.exit(0);
+}
+
+function mainPanicked(error: unknown): void {
+  mainState = "ended";
+  if (pendingFatal !== null) return dieOfFatal(pendingFatal);
+  const text = error instanceof Error
+    ? `${error.message}${error.name === "Panic" ? "" : ` [${error.name}]`}\n\n${error.stack ?? ""}`
+    : String(error);
+  process.stderr.write(`panic: ${text}\n`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------
+// Fatal errors: Go's `fatal error: ...` (unlocking an unlocked mutex, for
+// one) is not a panic: `recover` cannot stop it, the runtime prints it and
+// exits with status 2. Here the error is thrown so that the caller stops at
+// once, and the process ends on the next macrotask whatever the caller does
+// with the exception, unless a test observes it with `runtime.onFatal`.
+
+/**
+ * Go's unrecoverable run-time error, such as `fatal error: sync: unlock of
+ * unlocked mutex`. It is not a {@linkcode Panic}: catching it does not save
+ * the program, which ends with Go's message and status 2 on the next
+ * macrotask (see {@linkcode runtime.onFatal} to observe it in a test instead).
+ *
+ * @example
+ * ```ts
+ * import { FatalError, Panic, runtime, sync } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const seen: FatalError[] = [];
+ * const restore = runtime.onFatal((error) => seen.push(error));
+ * try {
+ *   assert.throws(() => new sync.Mutex().unlock(), FatalError);
+ * } finally {
+ *   restore();
+ * }
+ * assert.equal(seen[0].message, "sync: unlock of unlocked mutex");
+ * assert.equal(seen[0] instanceof Panic, false);
+ * ```
+ */
+export class FatalError extends Error {
+  /** Creates a fatal error carrying Go's message, for example `"sync: unlock of unlocked mutex"`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "FatalError";
+  }
+}
+
+let fatalHandler: ((error: FatalError) => void) | null = null;
+let pendingFatal: FatalError | null = null;
+
+function dieOfFatal(error: FatalError): never {
+  const dump = runtime.stack();
+  process.stderr.write(
+    `fatal error: ${error.message}\n\n${error.stack ?? ""}${dump === "" ? "" : `\n\n${dump}`}\n`,
+  );
+  process.exit(2);
+}
+
+/**
+ * @internal Raises Go's fatal error `message`: hands it to the handler a test
+ * installed with `runtime.onFatal`, or else arranges for the process to end
+ * on the next macrotask; returns the error for the caller to throw.
+ */
+export function fatal(message: string): FatalError {
+  const error = new FatalError(message);
+  if (fatalHandler !== null) {
+    fatalHandler(error);
+    return error;
+  }
+  if (pendingFatal === null) {
+    pendingFatal = error;
+    realSetImmediate(() => dieOfFatal(error));
+  }
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+// Timers that must not keep a finished program alive. The channel timers of
+// `time` unref their host timers and register here; while main runs (or,
+// without a main, while anything is parked) and the event loop has nothing
+// else, the exit hook keeps the process alive until the next of them is due,
+// since it may wake a parked operation.
+
+/** @internal A host timer that does not keep the process alive by itself. */
+export interface SoftTimer {
+  /** When it is next due, on the {@linkcode realNow} clock. */
+  readonly deadline: number;
+}
+
+const softTimers = new Set<SoftTimer>();
+
+/** @internal Records a pending soft timer. */
+export function holdSoftTimer(timer: SoftTimer): void {
+  softTimers.add(timer);
+  if (!exitHookInstalled) installExitHook();
+}
+
+/** @internal Forgets a soft timer that fired for the last time or was cancelled. */
+export function releaseSoftTimer(timer: SoftTimer): void {
+  softTimers.delete(timer);
+}
+
+/** Keeps the event loop alive until the earliest soft timer is due. */
+function waitForNextSoftTimer(): void {
+  let next = Infinity;
+  for (const timer of softTimers) next = Math.min(next, timer.deadline);
+  realSetTimeout(() => {}, Math.max(1, Math.ceil(next - realNow()) + 1));
+}
+
+// ---------------------------------------------------------------------------
+// Deadlock: when the event loop runs dry while main (or, without a main, some
+// operation) is still waiting, nothing can ever wake it. Go reports this
+// instead of exiting quietly; so do we, with the dump, and exit status 2.
+
+function installExitHook(): void {
+  exitHookInstalled = true;
   process.on("beforeExit", () => {
-    if (parkedCount === 0) return;
+    if (mainState === "ended") return;
+    const waiting = mainState === "running" || parkedOps.length > 0;
+    if (!waiting) return;
+    if (softTimers.size > 0) return waitForNextSoftTimer();
+    const dump = runtime.stack();
+    const mainNote = mainState === "running" && !dump.startsWith("main [")
+      ? "main [awaiting a promise that nothing is left to settle]\n\n"
+      : "";
     process.stderr.write(
-      `fatal error: all goroutines are asleep - deadlock!\n\n${runtime.stack()}\n`,
+      `fatal error: all goroutines are asleep - deadlock!\n\n${mainNote}${dump}\n`,
     );
     process.exit(2);
   });

@@ -3,9 +3,9 @@
  *
  * @module
  */
+import type { Locker } from "./cond.ts";
 import { acquiredAtOnce, LockWaiter, WaiterDeque } from "./mutex.ts";
-import { Panic } from "./panic.ts";
-import { park } from "./runtime.ts";
+import { fatal, park } from "./runtime.ts";
 import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /**
@@ -94,10 +94,11 @@ export class RWMutex {
 
   /**
    * Releases one read lock. The last reader out lets a waiting writer in.
-   * @throws {Panic} `sync: RUnlock of unlocked RWMutex` if no read lock is held.
+   * @throws {FatalError} `sync: RUnlock of unlocked RWMutex` if no read lock
+   * is held: Go's unrecoverable fatal error (see `Mutex.unlock`).
    */
   rUnlock(): void {
-    if (this.#readers === 0) throw new Panic("sync: RUnlock of unlocked RWMutex");
+    if (this.#readers === 0) throw fatal("sync: RUnlock of unlocked RWMutex");
     this.#readers--;
     if (this.#readers === 0 && this.#pendingWriter !== null) {
       const writer = this.#pendingWriter;
@@ -133,13 +134,35 @@ export class RWMutex {
   }
 
   /**
+   * Go's `RLocker`: a {@linkcode Locker} whose `lock` and `unlock` are this
+   * mutex's `rLock` and `rUnlock`, for a {@linkcode Cond} whose waiters read.
+   *
+   * @example
+   * ```ts
+   * import { sync } from "./mod.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const mu = new sync.RWMutex();
+   * const reader = mu.rLocker();
+   * await reader.lock();
+   * assert.equal(mu.tryLock(), false); // a reader holds it
+   * reader.unlock();
+   * assert.equal(mu.tryLock(), true);
+   * ```
+   */
+  rLocker(): Locker {
+    return { lock: () => this.rLock(), unlock: () => this.rUnlock() };
+  }
+
+  /**
    * Releases the write lock: every reader that queued while the writer was
    * waiting or holding gets in, then the next writer announces itself and
    * waits for those readers to leave.
-   * @throws {Panic} `sync: Unlock of unlocked RWMutex` if no write lock is held.
+   * @throws {FatalError} `sync: Unlock of unlocked RWMutex` if no write lock
+   * is held: Go's unrecoverable fatal error (see `Mutex.unlock`).
    */
   unlock(): void {
-    if (!this.#writerHolds) throw new Panic("sync: Unlock of unlocked RWMutex");
+    if (!this.#writerHolds) throw fatal("sync: Unlock of unlocked RWMutex");
     this.#writerHolds = false;
     const readers = this.#blockedReaders;
     this.#blockedReaders = [];

@@ -1,10 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { Panic } from "./panic.ts";
-import { runtime } from "./runtime.ts";
+import { Chan } from "./chan.ts";
+import { go, runtime } from "./runtime.ts";
+import { recv, select } from "./select.ts";
 import { RWMutex } from "./rw_mutex.ts";
-import { realTurns, seededRandom } from "./testing.ts";
+import { expectFatal, realTurns, seededRandom } from "./testing.ts";
 
 const { settle } = realTurns(3);
 
@@ -15,29 +16,29 @@ function record(acquired: Promise<void>, order: string[], name: string): Promise
   });
 }
 
-describe("RWMutex panics", () => {
-  it("rUnlock without a read lock throws Panic(sync: RUnlock of unlocked RWMutex)", async () => {
+describe("RWMutex misuse is Go's fatal error", () => {
+  it("rUnlock without a read lock is fatal: sync: RUnlock of unlocked RWMutex", async () => {
     const mu = new RWMutex();
-    const expected = new Panic("sync: RUnlock of unlocked RWMutex");
-    assert.throws(() => mu.rUnlock(), expected);
+    const expected = "sync: RUnlock of unlocked RWMutex";
+    expectFatal(() => mu.rUnlock(), expected);
     await mu.lock(); // a write lock is not a read lock
-    assert.throws(() => mu.rUnlock(), expected);
+    expectFatal(() => mu.rUnlock(), expected);
     mu.unlock();
     await mu.rLock();
     mu.rUnlock();
-    assert.throws(() => mu.rUnlock(), expected);
+    expectFatal(() => mu.rUnlock(), expected);
   });
 
-  it("unlock without the write lock throws Panic(sync: Unlock of unlocked RWMutex)", async () => {
+  it("unlock without the write lock is fatal: sync: Unlock of unlocked RWMutex", async () => {
     const mu = new RWMutex();
-    const expected = new Panic("sync: Unlock of unlocked RWMutex");
-    assert.throws(() => mu.unlock(), expected);
+    const expected = "sync: Unlock of unlocked RWMutex";
+    expectFatal(() => mu.unlock(), expected);
     await mu.rLock(); // a read lock is not a write lock
-    assert.throws(() => mu.unlock(), expected);
+    expectFatal(() => mu.unlock(), expected);
     mu.rUnlock();
     await mu.lock();
     mu.unlock();
-    assert.throws(() => mu.unlock(), expected);
+    expectFatal(() => mu.unlock(), expected);
   });
 });
 
@@ -221,5 +222,43 @@ describe("RWMutex under random interleavings", () => {
       }
     }
     assert.ok(maxReadersTogether > 1, "the seeds should have readers sharing the lock");
+  });
+});
+
+describe("RWMutex.rLocker (Go's TestRLocker)", () => {
+  it("read-locks: a writer waits for both read locks, and readers wait for the writer", async () => {
+    const wl = new RWMutex();
+    const rl = wl.rLocker();
+    const wlocked = new Chan<boolean>(1);
+    const rlocked = new Chan<boolean>(1);
+    const n = 10;
+    go(async () => {
+      for (let i = 0; i < n; i++) {
+        await rl.lock();
+        await rl.lock();
+        await rlocked.send(true);
+        await wl.lock();
+        await wlocked.send(true);
+      }
+    });
+    for (let i = 0; i < n; i++) {
+      await rlocked.recv();
+      rl.unlock();
+      await settle();
+      assert.equal(
+        (await select([recv(wlocked)], { default: true })).index,
+        -1,
+        "rLocker() did not read-lock",
+      );
+      rl.unlock();
+      await wlocked.recv();
+      await settle();
+      assert.equal(
+        (await select([recv(rlocked)], { default: true })).index,
+        -1,
+        "rLocker() ignored the write lock",
+      );
+      wl.unlock();
+    }
   });
 });

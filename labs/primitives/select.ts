@@ -113,11 +113,28 @@ function channelOf(c: SelectCase, index: number): Chan<unknown> | null {
   return c.chan as Chan<unknown>;
 }
 
-/** A uniformly random permutation of `0..n-1` (Fisher-Yates), Go's poll order. */
+/**
+ * The one source of randomness in `select`: a uniformly random integer in
+ * `0..n-1`. Both of select's random choices, which ready case wins and in
+ * which order a blocked select registers its cases, draw from it (through
+ * {@linkcode pollOrder}): `Math.random` on the default schedule, the seed's
+ * generator under a seeded one (schedule.ts swaps `random`).
+ */
+function selectRandom(n: number): number {
+  return Math.floor(random() * n);
+}
+
+/**
+ * A uniformly random permutation of `0..n-1` (Fisher-Yates): Go's poll order.
+ * A select tries its cases in this order, and a select that has to wait
+ * enqueues its cases in the same order, so that two cases on one channel each
+ * win a fair share of the counterparts that arrive later (Go's selectgo
+ * enqueues in a random lock order for the same reason).
+ */
 function pollOrder(n: number): number[] {
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const j = Math.floor(random() * (i + 1));
+    const j = selectRandom(i + 1);
     order[i] = order[j];
     order[j] = i;
   }
@@ -158,7 +175,8 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
   }
   const chans = cases.map(channelOf);
   if (seeded && mustInterleave()) return interleave(() => select(cases, options!));
-  for (const i of pollOrder(cases.length)) {
+  const order = pollOrder(cases.length);
+  for (const i of order) {
     const chan = chans[i];
     if (chan === null) continue;
     const c = cases[i];
@@ -174,7 +192,7 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
   if (options?.default === true) return completed({ index: -1, value: undefined, ok: false });
   return new Promise<Selected>((resolve, reject) => {
     const group = new SelectGroup(resolve, reject, cases.map((c) => c.op));
-    for (let i = 0; i < cases.length; i++) {
+    for (const i of order) {
       const chan = chans[i];
       if (chan === null) continue;
       const c = cases[i];

@@ -257,3 +257,175 @@ describe("select choice and nil channels", () => {
     assert.equal((await pending).index, 1);
   });
 });
+
+describe("select registration order (Go's selectgo lock order)", () => {
+  // Go's TestPseudoRandomSend: a select with two send cases on one channel,
+  // blocked until a receiver arrives, must not always commit the same case.
+  for (const capacity of [0, 100]) {
+    it(`two blocked send cases on one channel each win over 10% (cap ${capacity})`, async () => {
+      const n = 100;
+      const ch = new Chan<number>(capacity);
+      const received: number[] = [];
+      const done = new Chan<void>();
+      go(async () => {
+        for (let i = 0; i < n; i++) {
+          await new Promise<void>((resolve) => setImmediate(resolve)); // runtime.Gosched()
+          received.push((await ch.recv())[0]!);
+        }
+        done.close();
+      });
+      for (let i = 0; i < n; i++) await select([send(ch, 1), send(ch, 0)]);
+      await done.recv();
+      const ones = received.filter((v) => v === 1).length;
+      const zeros = n - ones;
+      assert.ok(ones > n / 10 && zeros > n / 10, `${zeros} zeros and ${ones} ones`);
+    });
+  }
+
+  it("two blocked receive cases on one channel each get a fair share of later sends", async () => {
+    const rounds = 2000;
+    const ch = new Chan<number>();
+    const wins = [0, 0];
+    for (let i = 0; i < rounds; i++) {
+      const pending = select([recv(ch), recv(ch)]);
+      await ch.send(i);
+      wins[(await pending).index]++;
+    }
+    // Binomial(2000, 1/2): sd ~22.4; 6 sd is a false alarm once in ~10^9.
+    assert.ok(Math.abs(wins[0] - rounds / 2) < 6 * 22.4, `wins: ${wins.join(", ")}`);
+  });
+
+  it("the dump lists a blocked select's cases in source order whatever the registration order", async () => {
+    const a = new Chan<number>(0, { name: "a" });
+    const b = new Chan<number>(0, { name: "b" });
+    for (let i = 0; i < 20; i++) {
+      const quit = new Chan<void>(0, { name: "quit" });
+      const pending = select([recv(a), send(b, 1), recv<number>(null), recv(quit)]);
+      await settle();
+      assert.ok(
+        runtime.stack().includes(
+          'select on [recv from chan "a", send to chan "b", recv from nil chan, recv from chan "quit"]',
+        ),
+        runtime.stack(),
+      );
+      quit.close();
+      assert.equal((await pending).index, 3);
+    }
+  });
+});
+
+describe("ports of Go's select tests", () => {
+  for (const capacity of [0, 10]) {
+    it(`a select with a send and a receive on one channel never receives its own value (TestSelfSelect, cap ${capacity})`, async () => {
+      const c = new Chan<number>(capacity);
+      const wg = new Chan<void>(2);
+      let selfReceives = 0;
+      let receives = 0;
+      for (const p of [0, 1]) {
+        go(async () => {
+          for (let i = 0; i < 1000; i++) {
+            const r = await select([send(c, p), recv(c)]);
+            if (r.index === 1) receives++;
+            if (r.index === 1 && capacity === 0 && r.value === p) selfReceives++;
+          }
+          await wg.send();
+        });
+      }
+      await wg.recv();
+      await wg.recv();
+      assert.equal(selfReceives, 0, "an unbuffered select received its own send");
+      assert.ok(receives > 0, "no select ever took its receive case");
+    });
+  }
+
+  it("a select waiting twice on one channel leaves the queue intact when another case wins (TestSelectDuplicateChannel)", async () => {
+    const c = new Chan<number>();
+    const d = new Chan<number>();
+    const e = new Chan<number>();
+    go(async () => {
+      await select([recv(c), recv(c), recv(d)]); // task A queues on c first
+      await e.send(9);
+    });
+    await settle();
+    const b = c.recv(); // task B queues on c behind A
+    await settle();
+    await d.send(7); // wakes A, which leaves c's queue
+    assert.deepEqual(await e.recv(), [9, true]);
+    await c.send(8); // must wake B, not the departed A
+    assert.deepEqual(await b, [8, true]);
+    assertNoWaiters(c as Chan<unknown>, d as Chan<unknown>);
+  });
+
+  it("a sender selecting over three channels delivers each value once to mixed receivers (test/chan/doubleselect.go)", async () => {
+    const iterations = 5000;
+    const [c1, c2, c3] = [new Chan<number>(), new Chan<number>(), new Chan<number>()];
+    const merged = new Chan<number>();
+    go(async () => {
+      for (let i = 1; i <= iterations; i++) await select([send(c1, i), send(c2, i), send(c3, i)]);
+      c1.close();
+      c2.close();
+      c3.close();
+    });
+    const forward = async (from: Chan<number>) => {
+      for await (const v of from) await merged.send(v);
+    };
+    const selecting = async () => {
+      for (;;) {
+        const r = await select([recv(c1), recv(c2)]);
+        if (!r.ok) break;
+        await merged.send(r.value);
+      }
+    };
+    let running = 4;
+    for (const run of [() => forward(c1), () => forward(c3), selecting, () => forward(c2)]) {
+      go(async () => {
+        await run();
+        if (--running === 0) merged.close();
+      });
+    }
+    const seen = new Set<number>();
+    for await (const v of merged) {
+      assert.ok(!seen.has(v), `value ${v} was delivered twice`);
+      seen.add(v);
+    }
+    assert.equal(seen.size, iterations);
+  });
+});
+
+describe("TestSelectStress", () => {
+  it("plain senders and receivers and two selects that nil out finished cases all complete", async () => {
+    const n = 2000;
+    const chans = [
+      new Chan<number>(),
+      new Chan<number>(),
+      new Chan<number>(2),
+      new Chan<number>(3),
+    ];
+    const finished = new Chan<void>(10);
+    for (const c of chans) {
+      go(async () => {
+        for (let i = 0; i < n; i++) await c.send(0);
+        await finished.send();
+      });
+      go(async () => {
+        for (let i = 0; i < n; i++) await c.recv();
+        await finished.send();
+      });
+    }
+    // One select sends n values on each channel, one receives n from each;
+    // a channel whose count is reached becomes null, Go's nil, never ready.
+    for (const op of ["send", "recv"] as const) {
+      go(async () => {
+        const live: (Chan<number> | null)[] = [...chans];
+        const counts = [0, 0, 0, 0];
+        for (let i = 0; i < 4 * n; i++) {
+          const r = await select(live.map((c) => (op === "send" ? send(c, 0) : recv(c))));
+          if (++counts[r.index] === n) live[r.index] = null;
+        }
+        await finished.send();
+      });
+    }
+    for (let i = 0; i < 10; i++) await finished.recv();
+    assertNoWaiters(...(chans as Chan<unknown>[]));
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Go's `sync` package (and `sync/atomic`'s `Value`), for tasks started with
  * `go()`: {@linkcode WaitGroup}, {@linkcode Mutex}, {@linkcode RWMutex},
- * {@linkcode Once} with {@linkcode onceFunc} and {@linkcode onceValue},
+ * {@linkcode Cond}, {@linkcode Once} with {@linkcode onceFunc},
+ * {@linkcode onceValue} and {@linkcode onceValues},
  * {@linkcode Pool} and {@linkcode AtomicValue}.
  *
  * JavaScript runs one task's synchronous code at a time, so these locks guard
@@ -39,6 +40,7 @@
 export { WaitGroup } from "./wait_group.ts";
 export { Mutex } from "./mutex.ts";
 export { RWMutex } from "./rw_mutex.ts";
-export { Once, onceFunc, onceValue } from "./once.ts";
+export { Cond, type Locker } from "./cond.ts";
+export { Once, onceFunc, onceValue, onceValues } from "./once.ts";
 export { Pool } from "./pool.ts";
 export { AtomicValue } from "./atomic_value.ts";

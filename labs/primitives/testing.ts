@@ -25,6 +25,8 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { FatalError, runtime } from "./runtime.ts";
+import { Panic } from "./panic.ts";
 import { seeded, settleSeeded } from "./schedule.ts";
 
 // Captured at load, before any test can replace them with fake timers.
@@ -554,3 +556,33 @@ export function delay(ms: number): Promise<void> {
  * ```
  */
 export { seededRandom } from "./schedule.ts";
+
+/**
+ * Runs `action`, which must raise Go's fatal error `message`: it throws a
+ * {@linkcode FatalError} (not a `Panic`), and the runtime's fatal handler
+ * sees it exactly once. The handler is installed only for the call, so the
+ * process is not ended.
+ *
+ * @example
+ * ```ts
+ * import { expectFatal } from "./testing.ts";
+ * import { sync } from "./mod.ts";
+ *
+ * expectFatal(() => new sync.Mutex().unlock(), "sync: unlock of unlocked mutex");
+ * ```
+ */
+export function expectFatal(action: () => unknown, message: string): void {
+  const seen: FatalError[] = [];
+  const restore = runtime.onFatal((error) => seen.push(error));
+  try {
+    assert.throws(action, (error: unknown) => {
+      assert.ok(error instanceof FatalError, `expected a FatalError, got ${describeError(error)}`);
+      assert.ok(!(error instanceof Panic), "a fatal error must not be a recoverable Panic");
+      assert.equal(error.message, message);
+      return true;
+    });
+  } finally {
+    restore();
+  }
+  assert.equal(seen.length, 1, `the fatal handler saw ${seen.length} errors, expected 1`);
+}

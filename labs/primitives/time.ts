@@ -8,7 +8,7 @@
  * @module
  */
 import { Chan, type ReceiveChan } from "./chan.ts";
-import { go } from "./runtime.ts";
+import { go, holdSoftTimer, realNow, releaseSoftTimer, type SoftTimer } from "./runtime.ts";
 import { pause, seeded } from "./schedule.ts";
 
 /**
@@ -83,13 +83,31 @@ function checkPeriod(action: string, ms: unknown): asserts ms is number {
   }
 }
 
+/** Whether a test has replaced the timers with @sinonjs/fake-timers (it marks them with `clock`). */
+function timersAreFaked(): boolean {
+  return "clock" in globalThis.setTimeout;
+}
+
+/**
+ * Lets the process exit while `handle` is pending: Deno's timers are numbers
+ * unref'd through `Deno.unrefTimer`, Bun's and Node's are objects with `unref()`.
+ */
+function unref(handle: unknown): void {
+  if (typeof handle === "object" && handle !== null && "unref" in handle) {
+    (handle as { unref(): void }).unref();
+  } else if (typeof handle === "number" && "Deno" in globalThis) {
+    (globalThis as unknown as { Deno: { unrefTimer(id: number): void } }).Deno.unrefTimer(handle);
+  }
+}
+
 /**
  * Calls `fire` once after `ms` milliseconds (at once for a non-positive
  * duration) and returns the function that cancels it. The timer functions
  * are read from `globalThis` now, and the same pair is used to re-arm and
- * cancel, so a timer started under fake timers stays on them.
+ * cancel, so a timer started under fake timers stays on them. `onArm` sees
+ * each host handle as it is created.
  */
-function schedule(ms: number, fire: () => void): () => void {
+function schedule(ms: number, fire: () => void, onArm?: (handle: unknown) => void): () => void {
   const setTimer = globalThis.setTimeout;
   const clearTimer = globalThis.clearTimeout;
   let remaining = Math.max(0, ms);
@@ -104,6 +122,7 @@ function schedule(ms: number, fire: () => void): () => void {
     const step = Math.min(remaining, maxTimerDelay);
     remaining -= step;
     handle = setTimer(() => (remaining > 0 ? arm() : due()), step);
+    onArm?.(handle);
   };
   arm();
   return () => {
@@ -113,11 +132,16 @@ function schedule(ms: number, fire: () => void): () => void {
 }
 
 /** Calls `tick` every `period` milliseconds until the returned function is called. */
-function scheduleEvery(period: number, tick: () => void): () => void {
+function scheduleEvery(
+  period: number,
+  tick: () => void,
+  onArm?: (handle: unknown) => void,
+): () => void {
   if (period <= maxTimerDelay) {
     const setRepeating = globalThis.setInterval;
     const clearRepeating = globalThis.clearInterval;
     const handle = setRepeating(tick, period);
+    onArm?.(handle);
     return () => clearRepeating(handle);
   }
   let cancelStep = () => {};
@@ -125,10 +149,71 @@ function scheduleEvery(period: number, tick: () => void): () => void {
     cancelStep = schedule(period, () => {
       next();
       tick();
-    });
+    }, onArm);
   };
   next();
   return () => cancelStep();
+}
+
+// When the channel of a timer or ticker becomes unreachable, its pending host
+// timer is cancelled, as Go 1.23 collects unreferenced timers.
+const collected = new FinalizationRegistry<ChannelAlarm>((alarm) => alarm.cancel());
+
+/**
+ * The host timer behind a channel timer or ticker. It reaches the channel
+ * only through a `WeakRef`, so a pending timer never keeps its channel (or
+ * the `Timer` holding it) alive: whoever waits on the channel does, through
+ * its parked receive. It does not keep the process alive either (see
+ * {@linkcode holdSoftTimer}).
+ */
+class ChannelAlarm implements SoftTimer {
+  deadline: number;
+  #cancel: (() => void) | null;
+  readonly #soft = !timersAreFaked();
+
+  /** Arms a one-shot alarm (`period` `null`) or a repeating one, delivering the time on `chan`. */
+  constructor(chan: Chan<Date>, ms: number, period: number | null) {
+    const target = new WeakRef(chan);
+    const onArm = this.#soft ? unref : undefined;
+    this.deadline = realNow() + ms;
+    this.#cancel = period === null
+      ? schedule(ms, () => {
+        this.#finish();
+        deliver(target);
+      }, onArm)
+      : scheduleEvery(period, () => {
+        this.deadline = realNow() + period;
+        deliver(target);
+      }, onArm);
+    if (this.#soft) holdSoftTimer(this);
+    collected.register(chan, this, this);
+  }
+
+  /** Whether it has yet to fire (a repeating alarm: until cancelled). */
+  get pending(): boolean {
+    return this.#cancel !== null;
+  }
+
+  /** Cancels the host timer. */
+  cancel(): void {
+    this.#cancel?.();
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#cancel = null;
+    releaseSoftTimer(this);
+    collected.unregister(this);
+  }
+}
+
+/**
+ * Sends the current time on the channel if it is still alive. Never blocks:
+ * a timer's buffer is emptied by every stop and reset, so it is full only if
+ * a value fired earlier is still waiting (a ticker then drops this tick).
+ */
+function deliver(target: WeakRef<Chan<Date>>): void {
+  target.deref()?.trySend(new Date());
 }
 
 // afterFunc hands its function to the Timer constructor through this slot,
@@ -169,40 +254,46 @@ export class Timer {
   readonly c: ReceiveChan<Date>;
   readonly #chan: Chan<Date>;
   readonly #fn: (() => unknown) | undefined;
-  /** Cancels the pending firing; `null` once the timer has fired or been stopped. */
-  #cancel: (() => void) | null = null;
+  /** The pending firing of a channel timer; `null` once it fired or was stopped. */
+  #alarm: ChannelAlarm | null = null;
+  /** Cancels the pending call of an afterFunc timer; `null` once it ran or was stopped. */
+  #cancelCall: (() => void) | null = null;
 
   /**
    * Starts a timer that fires once after `ms` milliseconds; a non-positive
-   * duration fires as soon as possible.
-   * @throws {TypeError} when `ms` is not a number.
+   * duration fires as soon as possible. Without `ms`, the timer starts
+   * stopped, like Go's zero `time.Timer` (or `NewTimer` followed by `Stop`):
+   * its channel delivers nothing until {@linkcode Timer.reset} arms it.
+   *
+   * A pending timer that nothing refers to any more (neither the timer nor
+   * its channel) is garbage-collected, as in Go 1.23: there is no need to
+   * stop it. It never keeps a program alive after `runMain`'s main returns.
+   * @throws {TypeError} when `ms` is given and is not a number.
    */
-  constructor(ms: number) {
+  constructor(ms?: number) {
     const fn = functionForNextTimer;
     functionForNextTimer = undefined;
-    checkDuration("start timer", ms);
+    if (ms !== undefined) checkDuration("start timer", ms);
     this.#fn = fn;
     this.#chan = new Chan<Date>(fn === undefined ? 1 : 0, {
       name: fn === undefined ? "time.Timer.c" : "time.afterFunc timer (never delivers)",
     });
     this.c = this.#chan;
-    this.#start(ms);
+    if (ms !== undefined) this.#start(ms);
   }
 
   #start(ms: number): void {
-    this.#cancel = schedule(ms, () => this.#fire());
-  }
-
-  #fire(): void {
-    this.#cancel = null;
     const fn = this.#fn;
-    if (fn !== undefined) {
-      go(fn);
+    if (fn === undefined) {
+      this.#alarm = new ChannelAlarm(this.#chan, ms, null);
       return;
     }
-    // Never blocks: the buffer was emptied by every stop and reset, so it is
-    // full only if a value fired earlier is still waiting to be received.
-    this.#chan.trySend(new Date());
+    // An afterFunc timer is work still to do: like a task about to start, it
+    // keeps its function, and the process, alive until it runs.
+    this.#cancelCall = schedule(ms, () => {
+      this.#cancelCall = null;
+      go(fn);
+    });
   }
 
   /** Discards a fired value that nobody received; says whether there was one. */
@@ -228,9 +319,11 @@ export class Timer {
    * ```
    */
   stop(): boolean {
-    const wasPending = this.#cancel !== null;
-    this.#cancel?.();
-    this.#cancel = null;
+    const wasPending = this.#cancelCall !== null || this.#alarm?.pending === true;
+    this.#cancelCall?.();
+    this.#cancelCall = null;
+    this.#alarm?.cancel();
+    this.#alarm = null;
     const discarded = this.#drain();
     return wasPending || discarded;
   }
@@ -336,8 +429,8 @@ export function afterFunc(ms: number, fn: () => unknown): Timer {
  * Go's `time.Ticker`: delivers the current time on {@linkcode Ticker.c}
  * every period. The channel holds one value; when the receiver is slow, the
  * ticks in between are dropped rather than queued, so a reader never falls
- * behind by more than one tick. Stop it when done: a running ticker keeps
- * the program alive.
+ * behind by more than one tick. Stop it when done, as Go advises, though
+ * since Go 1.23 (and here) an unreferenced ticker is collected anyway.
  *
  * @example
  * ```ts
@@ -357,22 +450,20 @@ export class Ticker {
   /** The channel, with room for one value, on which the ticks are delivered. */
   readonly c: ReceiveChan<Date>;
   readonly #chan = new Chan<Date>(1, { name: "time.Ticker.c" });
-  #cancel: (() => void) | null = null;
+  #alarm: ChannelAlarm | null = null;
 
   /**
-   * Starts a ticker with a period of `ms` milliseconds.
+   * Starts a ticker with a period of `ms` milliseconds. A ticker that nothing
+   * refers to any more (neither it nor its channel) is garbage-collected, as
+   * in Go 1.23, and a running ticker never keeps a program alive after
+   * `runMain`'s main returns.
    * @throws {RangeError} when `ms` is not greater than 0 (Go panics: "non-positive interval for NewTicker").
    * @throws {TypeError} when `ms` is not a number.
    */
   constructor(ms: number) {
     checkPeriod("create ticker", ms);
     this.c = this.#chan;
-    this.#start(ms);
-  }
-
-  #start(period: number): void {
-    // A full buffer means the receiver has not taken the last tick: drop this one.
-    this.#cancel = scheduleEvery(period, () => this.#chan.trySend(new Date()));
+    this.#alarm = new ChannelAlarm(this.#chan, ms, ms);
   }
 
   /**
@@ -391,8 +482,8 @@ export class Ticker {
    * ```
    */
   stop(): void {
-    this.#cancel?.();
-    this.#cancel = null;
+    this.#alarm?.cancel();
+    this.#alarm = null;
     this.#chan.tryRecv();
   }
 
@@ -416,6 +507,29 @@ export class Ticker {
   reset(ms: number): void {
     checkPeriod("reset ticker", ms);
     this.stop();
-    this.#start(ms);
+    this.#alarm = new ChannelAlarm(this.#chan, ms, ms);
   }
+}
+
+/**
+ * Go's `time.Tick`: the channel of a new {@linkcode Ticker} of period `ms`,
+ * for callers that never stop it (the ticker is collected once its channel
+ * is unreachable, as in Go 1.23). Returns `null`, Go's nil channel, for a
+ * non-positive period.
+ * @throws {TypeError} when `ms` is not a number.
+ *
+ * @example
+ * ```ts
+ * import { time } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tick = time.tick(5 * time.Millisecond)!;
+ * const [at, ok] = await tick.recv();
+ * assert.ok(ok && at instanceof Date);
+ * assert.equal(time.tick(0), null);
+ * ```
+ */
+export function tick(ms: number): ReceiveChan<Date> | null {
+  checkDuration("start ticker for tick()", ms);
+  return ms <= 0 ? null : new Ticker(ms).c;
 }

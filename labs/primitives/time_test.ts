@@ -444,3 +444,71 @@ describe("time.Ticker", () => {
     });
   });
 });
+
+describe("time.Timer without a duration (Go's zero Timer)", () => {
+  it("starts stopped: delivers nothing, stop() says false, reset() arms it", async () => {
+    await withFakeClock(async (clock) => {
+      const timer = new time.Timer();
+      await clock.tickAsync(time.Hour);
+      assert.equal(await receiveNow(timer.c), "empty");
+      assert.equal(timer.stop(), false);
+      assert.equal(timer.reset(30), false);
+      await clock.tickAsync(29);
+      assert.equal(await receiveNow(timer.c), "empty");
+      await clock.tickAsync(1);
+      const at = await receiveNow(timer.c);
+      assert.ok(at instanceof Date && at.getTime() === time.Hour + 30, String(at));
+    });
+  });
+});
+
+describe("time.tick", () => {
+  it("delivers a tick every period, dropping ticks a slow receiver missed", async () => {
+    await withFakeClock(async (clock) => {
+      const ticks = time.tick(10)!;
+      await clock.tickAsync(10);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 10);
+      await clock.tickAsync(35); // three ticks come due, the channel holds one
+      assert.equal(ticks.len, 1);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 20);
+      await clock.tickAsync(5);
+      assert.deepEqual((await ticks.recv())[0]?.getTime(), 50);
+    });
+  });
+
+  it("returns null, Go's nil channel, for a non-positive period, and rejects a non-number", () => {
+    assert.equal(time.tick(0), null);
+    assert.equal(time.tick(-5), null);
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => time.tick("1s" as any), TypeError);
+  });
+});
+
+describe("ports of Go's time tests", () => {
+  it("stopped timers and afterFuncs never fire, while an unrelated after() does (TestAfterStop)", async () => {
+    await withFakeClock(async (clock) => {
+      let strayCalls = 0;
+      time.afterFunc(100, () => strayCalls++).stop();
+      const t0 = new time.Timer(50);
+      const c1 = new Chan<boolean>(1);
+      const t1 = time.afterFunc(150, () => c1.send(true));
+      const c2 = time.after(200);
+      assert.equal(t0.stop(), true, "t0 was pending");
+      assert.equal(t1.stop(), true, "t1 was pending");
+      await clock.tickAsync(200);
+      assert.ok((await c2.recv())[1]);
+      assert.equal(await receiveNow(t0.c), "empty");
+      assert.equal(await receiveNow(c1), "empty");
+      assert.equal(t1.stop(), false, "t1 was already stopped");
+      assert.equal(strayCalls, 0);
+    });
+  });
+
+  it("a zero or negative sleep returns instead of blocking (TestSleepZeroDeadlock)", async () => {
+    await withFakeClock(async (clock) => {
+      const done = Promise.all([time.sleep(0), time.sleep(-1)]);
+      await clock.tickAsync(0);
+      assert.equal(await isSettled(done), true);
+    });
+  });
+});

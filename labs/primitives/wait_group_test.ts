@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan } from "./chan.ts";
 import { Panic } from "./panic.ts";
-import { currentTask, runtime } from "./runtime.ts";
+import { currentTask, go, runtime } from "./runtime.ts";
+import { recv, select } from "./select.ts";
 import { WaitGroup } from "./wait_group.ts";
 import { realTurns } from "./testing.ts";
 
@@ -161,5 +162,33 @@ describe("WaitGroup.go", () => {
       message: "Cannot start task: WaitGroup.go() needs a function, received number",
     });
     assert.equal(await isSettled(wg.wait()), true);
+  });
+});
+
+describe("Go's TestWaitGroup", () => {
+  it("two reused groups act as barriers: nobody passes wg2 until its last done()", async () => {
+    const wg1 = new WaitGroup();
+    const wg2 = new WaitGroup();
+    for (let round = 0; round < 2; round++) {
+      const n = 16;
+      wg1.add(n);
+      wg2.add(n);
+      const exited = new Chan<boolean>(n);
+      for (let i = 0; i < n; i++) {
+        go(async () => {
+          wg1.done();
+          await wg2.wait();
+          await exited.send(true);
+        });
+      }
+      await wg1.wait();
+      for (let i = 0; i < n; i++) {
+        await settle();
+        const early = await select([recv(exited)], { default: true });
+        assert.equal(early.index, -1, `round ${round}: wg2 released a task too soon`);
+        wg2.done();
+      }
+      for (let i = 0; i < n; i++) await exited.recv(); // blocks if the barrier forgot someone
+    }
   });
 });

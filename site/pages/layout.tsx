@@ -22,19 +22,32 @@ import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import type { SiteData } from "../load.ts";
 import type { TocEntry } from "../markdown.ts";
-import { CLASS_PATH, HOME_PATH, relativeHref, STYLE_PATH } from "../paths.ts";
+import {
+  CLASS_PATH,
+  HOME_PATH,
+  PRIMITIVES_PATH,
+  relativeHref,
+  SEARCH_PATH,
+  STYLE_PATH,
+} from "../paths.ts";
 import { formatScore } from "../results.ts";
 
 /**
  * The Content-Security-Policy of every page, in a `<meta>` tag and, from `serve.ts`, as a header:
- * no scripts of any kind, styles and images only from the site itself. The site needs no more,
- * and a mistake in escaping could not run code.
+ * no scripts, styles and images only from the site itself, forms only to the site's own search
+ * page. The site needs no more, and a mistake in escaping could not run code.
  */
 export const SITE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'";
+
+/**
+ * The policy of the search page, the one page with a script: the site's own search script and
+ * library, and the index they fetch from the site. Inline scripts stay forbidden.
+ */
+export const SEARCH_CSP = `${SITE_CSP}; script-src 'self'; connect-src 'self'`;
 
 /** Which part of the site a page belongs to, to mark it in the navigation. */
-export type Section = "home" | "notes" | "labs" | "results";
+export type Section = "home" | "notes" | "labs" | "primitives" | "search" | "results";
 
 /** What {@link Layout} needs. */
 export interface LayoutProps {
@@ -51,6 +64,13 @@ export interface LayoutProps {
   absolute?: boolean;
   /** A one-line description for `<meta name="description">`. */
   description?: string;
+  /**
+   * A page for one reader only (a student's results): search engines are asked not to index it,
+   * and links from it send no `Referer`, so its address does not travel.
+   */
+  private?: boolean;
+  /** Scripts the page loads, paths from the site's root; only the search page has any. */
+  scripts?: string[];
   children?: Child;
 }
 
@@ -79,10 +99,25 @@ export function Layout(props: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
-          <meta http-equiv="Content-Security-Policy" content={SITE_CSP} />
+          <meta
+            http-equiv="Content-Security-Policy"
+            content={props.scripts ? SEARCH_CSP : SITE_CSP}
+          />
+          {props.private
+            ? (
+              <>
+                <meta name="robots" content="noindex, nofollow, noarchive" />
+                <meta name="referrer" content="no-referrer" />
+              </>
+            )
+            : null}
           {props.description ? <meta name="description" content={props.description} /> : null}
           <title>{fullTitle}</title>
           <link rel="stylesheet" href={href(STYLE_PATH)} />
+          {
+            // deno-lint-ignore jsx-key -- rendered on the server: hono/jsx would print a key
+            (props.scripts ?? []).map((script) => <script src={href(script)} defer />)
+          }
         </head>
         <body>
           <header class="site-header">
@@ -90,16 +125,22 @@ export function Layout(props: LayoutProps) {
               <a class="brand" href={href(HOME_PATH)}>{courseTitle}</a>
               <a href={href(`${HOME_PATH}#notes`)} aria-current={current("notes")}>Notes</a>
               <a href={href(`${HOME_PATH}#labs`)} aria-current={current("labs")}>Labs</a>
+              <a href={href(PRIMITIVES_PATH)} aria-current={current("primitives")}>Primitives</a>
               {site.results
                 ? <a href={href(CLASS_PATH)} aria-current={current("results")}>Results</a>
                 : null}
             </nav>
+            <form class="search-form" role="search" action={href(SEARCH_PATH)} method="get">
+              <label for="site-search" class="visually-hidden">Search the course</label>
+              <input id="site-search" type="search" name="q" placeholder="Search" />
+              <button type="submit">Search</button>
+            </form>
           </header>
           <main>{props.children}</main>
           <footer class="site-footer">
             {courseTitle}: Go's concurrency model, taught in TypeScript on Deno and Bun. Built with
             {" "}
-            <code>deno task site</code>; this site runs no scripts.
+            <code>deno task site</code>; every page reads without scripts (search uses one).
           </footer>
         </body>
       </html>
@@ -124,7 +165,8 @@ export function Prose(props: { html: string; class?: string }) {
 
 /**
  * A table of contents for the headings of a rendered document: a folded `<details>` on a narrow
- * screen, an open list beside the text on a wide one (CSS picks, no JavaScript).
+ * screen, an open list beside the text on a wide one (CSS picks, no JavaScript). An entry links to
+ * `#id` on the same page, or to its own `href` when it lives on another page.
  *
  * @example
  * ```tsx
@@ -132,14 +174,14 @@ export function Prose(props: { html: string; class?: string }) {
  * <Toc entries={[{ depth: 2, id: "select", text: "Select" }]} />;
  * ```
  */
-export function Toc(props: { entries: TocEntry[]; label?: string }) {
+export function Toc(props: { entries: (TocEntry & { href?: string })[]; label?: string }) {
   if (props.entries.length === 0) return null;
   const label = props.label ?? "Contents";
   const list = (
     <ol>
       {props.entries.map((entry) => (
         <li class={`depth-${entry.depth}`}>
-          <a href={`#${entry.id}`}>{entry.text}</a>
+          <a href={entry.href ?? `#${entry.id}`}>{entry.text}</a>
         </li>
       ))}
     </ol>

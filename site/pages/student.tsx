@@ -69,12 +69,18 @@ const VISIBILITY_WORDS: Record<string, string> = {
  */
 export function StudentPage(props: { site: SiteData; student: StudentEntry }) {
   const { site, student } = props;
-  const path = studentPath(student.slug);
+  const path = studentPath(student.key ?? "");
   const href = (to: string) => relativeHref(path, to);
   const passed = student.labs.reduce((total, lab) => total + lab.passed, 0);
   const tests = student.labs.reduce((total, lab) => total + lab.tests.length, 0);
   return (
-    <Layout site={site} path={path} title={`Results of ${student.name}`} section="results">
+    <Layout
+      site={site}
+      path={path}
+      title={`Results of ${student.name}`}
+      section="results"
+      private
+    >
       <p class="breadcrumb">
         <a href={href(CLASS_PATH)}>Class results</a> › {student.name}
       </p>

@@ -1,62 +1,84 @@
 /**
  * Benchmarks of the primitives against a baseline written here: the cheapest
  * promise hand-off queue that can carry the same traffic (no select, no close,
- * no leak tracking, no fairness yields). Each scenario alternates baseline and
- * primitive runs and reports medians, so the ratio compares like with like in
- * one process. Runs on Deno (`deno task bench`) and Bun
- * (`bun labs/primitives/bench/primitives_bench.ts`).
+ * no leak tracking, no fairness yields).
+ *
+ * Method. Every measurement runs in a fresh child process that exercises one
+ * side only, so the scenario's call sites only ever see one kind of queue
+ * (monomorphic for the baseline as for `Chan`: neither slows the other's
+ * inline caches). A child makes one untimed warm-up pass, then times
+ * `repeats` passes and reports their median. The parent alternates baseline
+ * and primitives children for several rounds and reports, per scenario, the
+ * ratio of each round (the two children of a round ran back to back on the
+ * same, possibly busy, machine) with their median and range.
+ *
+ * Runs on Deno (`deno task bench`) and Bun
+ * (`bun labs/primitives/bench/primitives_bench.ts`); `--rounds N` changes
+ * the number of rounds (default 5).
  *
  * @module
  */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { Chan, context, recv, select } from "../mod.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-/** The baseline: a bounded promise queue; capacity 0 is a rendezvous (put resolves when taken). */
+/** A taker or putter parked on the baseline queue. */
+interface Putter<T> {
+  value: T;
+  taken: () => void;
+}
+
+/**
+ * The baseline: a bounded promise queue with plain properties; capacity 0 is
+ * a rendezvous (send resolves when the value is taken).
+ */
 class BaselineQueue<T> {
-  readonly #capacity: number;
-  readonly #buffer: T[] = [];
-  #bufferHead = 0;
-  readonly #takers: ((value: T) => void)[] = [];
-  readonly #putters: { value: T; taken: () => void }[] = [];
+  capacity: number;
+  buffer: T[] = [];
+  bufferHead = 0;
+  takers: ((value: T) => void)[] = [];
+  putters: Putter<T>[] = [];
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.capacity = capacity;
   }
 
   send(value: T): Promise<void> {
-    const taker = this.#takers.shift();
+    const taker = this.takers.shift();
     if (taker !== undefined) {
       taker(value);
       return RESOLVED;
     }
-    if (this.#buffer.length - this.#bufferHead < this.#capacity) {
-      this.#buffer.push(value);
+    if (this.buffer.length - this.bufferHead < this.capacity) {
+      this.buffer.push(value);
       return RESOLVED;
     }
-    return new Promise((taken) => this.#putters.push({ value, taken }));
+    return new Promise((taken) => this.putters.push({ value, taken }));
   }
 
   recv(): Promise<T> {
-    if (this.#buffer.length > this.#bufferHead) {
-      const value = this.#buffer[this.#bufferHead++];
-      if (this.#bufferHead > 1024) {
-        this.#buffer.splice(0, this.#bufferHead);
-        this.#bufferHead = 0;
+    if (this.buffer.length > this.bufferHead) {
+      const value = this.buffer[this.bufferHead++];
+      if (this.bufferHead > 1024) {
+        this.buffer.splice(0, this.bufferHead);
+        this.bufferHead = 0;
       }
-      const putter = this.#putters.shift();
+      const putter = this.putters.shift();
       if (putter !== undefined) {
-        this.#buffer.push(putter.value);
+        this.buffer.push(putter.value);
         putter.taken();
       }
       return Promise.resolve(value);
     }
-    const putter = this.#putters.shift();
+    const putter = this.putters.shift();
     if (putter !== undefined) {
       putter.taken();
       return Promise.resolve(putter.value);
     }
-    return new Promise((resolve) => this.#takers.push(resolve));
+    return new Promise((resolve) => this.takers.push(resolve));
   }
 }
 
@@ -66,13 +88,10 @@ interface Queue {
   recv(): Promise<unknown>;
 }
 
-function baseline(capacity: number): Queue {
-  return new BaselineQueue<number>(capacity);
-}
-
-function chan(capacity: number): Queue {
-  return new Chan<number>(capacity);
-}
+const sides: Record<string, (capacity: number) => Queue> = {
+  baseline: (capacity) => new BaselineQueue<number>(capacity),
+  primitives: (capacity) => new Chan<number>(capacity),
+};
 
 async function pingPong(make: (capacity: number) => Queue, roundTrips: number): Promise<void> {
   const ping = make(0);
@@ -96,44 +115,14 @@ async function stream(make: (capacity: number) => Queue, messages: number): Prom
   await consumer;
 }
 
-async function timed(run: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await run();
-  return performance.now() - start;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Alternates baseline and subject runs after a warm-up; returns the medians in ms. */
-async function compare(
-  run: (make: (capacity: number) => Queue) => Promise<void>,
-  repeats: number,
-): Promise<{ baselineMs: number; subjectMs: number }> {
-  await run(baseline);
-  await run(chan);
-  const baselineTimes: number[] = [];
-  const subjectTimes: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    baselineTimes.push(await timed(() => run(baseline)));
-    subjectTimes.push(await timed(() => run(chan)));
-  }
-  return { baselineMs: median(baselineTimes), subjectMs: median(subjectTimes) };
-}
-
-async function selectFourChannels(operations: number): Promise<number> {
+async function selectFourChannels(operations: number): Promise<void> {
   const chans = [0, 1, 2, 3].map(() => new Chan<number>(16));
   const producer = (async () => {
     for (let i = 0; i < operations; i++) await chans[i % 4].send(i);
   })();
   const cases = chans.map((ch) => recv(ch));
-  const start = performance.now();
   for (let i = 0; i < operations; i++) await select(cases);
-  const elapsed = performance.now() - start;
   await producer;
-  return (elapsed * 1e6) / operations;
 }
 
 /** How late a 20 ms timer fires while two tasks ping-pong without pause (Go preempts; we yield). */
@@ -173,54 +162,182 @@ function contextTreeCancel(contexts: number): number {
   return elapsed;
 }
 
-const runtimeName = "Bun" in globalThis
-  ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
-  : "Deno" in globalThis
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const repeats = 5;
+const operations = 200_000;
+
+/** One timed pass: CPU time and wall time, in the scenario's unit. */
+interface Sample {
+  cpu: number;
+  wall: number;
+}
+
+/**
+ * Times one run per operation, in ns, two ways. The machine is shared, so
+ * wall time partly measures the neighbours; the process's own CPU time
+ * (user and system) is far steadier. The code under test is single-threaded,
+ * but the host's GC helper threads are counted in CPU time, which charges
+ * each side for the garbage it makes.
+ */
+async function timedNsPerOp(run: () => Promise<void>, ops: number): Promise<Sample> {
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  await run();
+  const wall = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
+  return { cpu: ((cpu.user + cpu.system) * 1e3) / ops, wall: (wall * 1e6) / ops };
+}
+
+/** A latency or a synchronous duration in ms: only wall time means anything. */
+function wallOnly(ms: number): Sample {
+  return { cpu: ms, wall: ms };
+}
+
+/** A child's work: one scenario on one side. */
+type Scenario = (side: string) => Promise<Sample>;
+
+const scenarios: Record<string, Scenario> = {
+  "ping-pong": (side) => timedNsPerOp(() => pingPong(sides[side], operations), operations),
+  buffered: (side) => timedNsPerOp(() => stream(sides[side], operations), operations),
+  select: () => timedNsPerOp(() => selectFourChannels(100_000), 100_000),
+  timer: async () => wallOnly(await timerLatencyDuringPingPong()),
+  cancel: () => Promise.resolve(wallOnly(contextTreeCancel(100_000))),
+};
+
+/** What a child reports: the medians of its timed passes, and the worst wall time. */
+interface Measured {
+  cpu: number;
+  wall: number;
+  worst: number;
+}
+
+/** Runs one scenario on one side: a warm-up pass, then the timed ones; prints a {@linkcode Measured}. */
+async function child(name: string, side: string): Promise<void> {
+  const scenario = scenarios[name];
+  await scenario(side); // warm-up, untimed
+  const samples: Sample[] = [];
+  for (let i = 0; i < repeats; i++) samples.push(await scenario(side));
+  const measured: Measured = {
+    cpu: median(samples.map((sample) => sample.cpu)),
+    wall: median(samples.map((sample) => sample.wall)),
+    worst: Math.max(...samples.map((sample) => sample.wall)),
+  };
+  console.log(JSON.stringify(measured));
+}
+
+const isDeno = "Deno" in globalThis;
+const runtimeName = isDeno
   ? `Deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}`
-  : "unknown";
+  : `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`;
 
-const roundTrips = 200_000;
-const messages = 200_000;
-const repeats = 7;
+/** Runs one child process on this runtime and returns what it measured. */
+function measure(name: string, side: string): Measured {
+  const file = fileURLToPath(import.meta.url);
+  const args = isDeno
+    ? ["run", "--allow-read", "--allow-env", file, "--child", name, side]
+    : [file, "--child", name, side];
+  const result = spawnSync(process.execPath, args, { encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new Error(`benchmark child ${name}/${side} failed (${result.status}): ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout);
+}
 
-console.log(`primitives benchmark on ${runtimeName} (medians of ${repeats} alternating runs)\n`);
-const rows: string[][] = [["scenario", "baseline", "primitives", "ratio", "target"]];
-const ping = await compare((make) => pingPong(make, roundTrips), repeats);
-rows.push([
-  `unbuffered ping-pong, ${roundTrips / 1000}k round trips`,
-  `${ping.baselineMs.toFixed(1)} ms`,
-  `${ping.subjectMs.toFixed(1)} ms`,
-  `${(ping.subjectMs / ping.baselineMs).toFixed(2)}x`,
-  "<= 1.3x",
-]);
-const buffered = await compare((make) => stream(make, messages), repeats);
-rows.push([
-  `buffered stream (cap 64), ${messages / 1000}k messages`,
-  `${buffered.baselineMs.toFixed(1)} ms`,
-  `${buffered.subjectMs.toFixed(1)} ms`,
-  `${(buffered.subjectMs / buffered.baselineMs).toFixed(2)}x`,
-  "<= 1.5x",
-]);
-await selectFourChannels(20_000);
-const selectRuns: number[] = [];
-for (let i = 0; i < 3; i++) selectRuns.push(await selectFourChannels(100_000));
-const selectNs = median(selectRuns);
-rows.push(["select over 4 channels", "", `${selectNs.toFixed(0)} ns/op`, "", "report"]);
-const latencies: number[] = [];
-for (let i = 0; i < 5; i++) latencies.push(await timerLatencyDuringPingPong());
-rows.push([
-  "20 ms timer set during endless ping-pong",
-  "",
-  `fires at ${median(latencies).toFixed(1)} ms (worst ${Math.max(...latencies).toFixed(1)})`,
-  "",
-  "<= 25 ms",
-]);
-contextTreeCancel(10_000);
-const cancelMs = median([0, 1, 2].map(() => contextTreeCancel(100_000)));
-rows.push(["cancel a 100k-context tree", "", `${cancelMs.toFixed(1)} ms`, "", "report"]);
+function range(values: number[], digits: number, suffix: string): string {
+  const low = Math.min(...values).toFixed(digits);
+  const high = Math.max(...values).toFixed(digits);
+  return `${median(values).toFixed(digits)}${suffix} (${low}-${high})`;
+}
 
-const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-for (const [index, row] of rows.entries()) {
-  console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`);
-  if (index === 0) console.log(`| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`);
+function parent(rounds: number): void {
+  console.log(
+    `primitives benchmark on ${runtimeName}: ${rounds} rounds, each side in a fresh process, ` +
+      `warm-up then median of ${repeats} passes; median (range over rounds); ` +
+      "ns/op in process CPU time, ratio also in wall time\n",
+  );
+  const rows: string[][] = [[
+    "scenario",
+    "baseline",
+    "primitives",
+    "ratio (CPU)",
+    "ratio (wall)",
+    "target",
+  ]];
+  for (
+    const [name, label, target] of [
+      ["ping-pong", "unbuffered ping-pong", "<= 1.3x"],
+      ["buffered", "buffered stream, cap 64", "<= 1.5x"],
+    ]
+  ) {
+    const base: Measured[] = [];
+    const prim: Measured[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which side goes first, so a load spike does not favour one.
+      if (round % 2 === 0) {
+        base.push(measure(name, "baseline"));
+        prim.push(measure(name, "primitives"));
+      } else {
+        prim.push(measure(name, "primitives"));
+        base.push(measure(name, "baseline"));
+      }
+    }
+    rows.push([
+      label,
+      range(base.map((m) => m.cpu), 0, " ns/op"),
+      range(prim.map((m) => m.cpu), 0, " ns/op"),
+      range(prim.map((m, i) => m.cpu / base[i].cpu), 2, "x"),
+      range(prim.map((m, i) => m.wall / base[i].wall), 2, "x"),
+      target,
+    ]);
+  }
+  const selects = Array.from({ length: rounds }, () => measure("select", "primitives"));
+  rows.push([
+    "select over 4 channels",
+    "",
+    `${range(selects.map((m) => m.cpu), 0, " ns/op")}, wall ${
+      range(selects.map((m) => m.wall), 0, "")
+    }`,
+    "",
+    "",
+    "no worse",
+  ]);
+  const timers = Array.from({ length: rounds }, () => measure("timer", "primitives"));
+  rows.push([
+    "20 ms timer during endless ping-pong",
+    "",
+    `fires at ${range(timers.map((m) => m.wall), 1, " ms")}, worst ${
+      Math.max(...timers.map((m) => m.worst)).toFixed(1)
+    } ms`,
+    "",
+    "",
+    "<= 25 ms",
+  ]);
+  const cancels = Array.from({ length: rounds }, () => measure("cancel", "primitives"));
+  rows.push([
+    "cancel a 100k-context tree",
+    "",
+    range(cancels.map((m) => m.wall), 1, " ms"),
+    "",
+    "",
+    "no worse",
+  ]);
+
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`);
+    if (index === 0) console.log(`| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`);
+  }
+}
+
+const argv = process.argv.slice(2);
+const childAt = argv.indexOf("--child");
+if (childAt !== -1) {
+  await child(argv[childAt + 1], argv[childAt + 2]);
+} else {
+  const roundsAt = argv.indexOf("--rounds");
+  parent(roundsAt === -1 ? 5 : Number(argv[roundsAt + 1]));
 }
