@@ -4,7 +4,9 @@
  * fits a failing test, which permissions a lab's tests get).
  *
  * This module is pure (no file system, no `Deno` global) so that it can be
- * tested directly and shipped to students with the lab runner.
+ * tested directly and shipped to students with the lab runner; the one
+ * exception, {@linkcode locateRuntimes}, asks the host where its runtime
+ * binaries are, and {@linkcode permissionFlags} takes a replacement for it.
  *
  * @example
  * ```ts
@@ -25,7 +27,21 @@ export interface LabPermissions {
   net?: string[];
   /** Environment variables the tests may read. */
   env?: string[];
+  /**
+   * Runtime binaries the tests may start as child processes, by name: `"deno"`
+   * (the running Deno, `Deno.execPath()`) and `"bun"` (the first `bun` on
+   * `PATH`, when there is one). Nothing else can be granted.
+   */
+  run?: RuntimeName[];
 }
+
+/** The runtimes a lab's tests may be allowed to start. */
+export type RuntimeName = "deno" | "bun";
+
+const RUNTIME_NAMES: readonly RuntimeName[] = ["deno", "bun"];
+
+/** Where each runtime binary is on this machine; a missing one is not installed. */
+export type RuntimePaths = Partial<Record<RuntimeName, string>>;
 
 /** One lab as listed in `labs/course.json`. */
 export interface LabEntry {
@@ -103,7 +119,7 @@ const LAB_KEYS = new Set([
   "permissions",
   "starter",
 ]);
-const PERMISSION_KEYS = new Set(["net", "env"]);
+const PERMISSION_KEYS = new Set(["net", "env", "run"]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -116,6 +132,28 @@ function isNonEmptyString(value: unknown): value is string {
 /** A plain file name inside the lab folder: no folders, no `..`, ends in `.ts`. */
 function isPlainTsFileName(name: string): boolean {
   return /^[A-Za-z0-9_.-]+\.ts$/.test(name) && !name.startsWith(".");
+}
+
+/** What is wrong with a `permissions.run` list, as sentences; empty when it is valid. */
+function runPermissionProblems(label: string, list: unknown): string[] {
+  const allowed = RUNTIME_NAMES.map((name) => `"${name}"`).join(" or ");
+  if (!Array.isArray(list) || list.length === 0) {
+    return [`${label}: permissions.run must be a non-empty list of runtimes (${allowed})`];
+  }
+  const problems: string[] = [];
+  const seen = new Set<unknown>();
+  for (const item of list) {
+    if (!(RUNTIME_NAMES as readonly unknown[]).includes(item)) {
+      problems.push(
+        `${label}: permissions.run entry ${JSON.stringify(item)} is not a runtime the tests ` +
+          `may start (use ${allowed}: no other program can be granted)`,
+      );
+    } else if (seen.has(item)) {
+      problems.push(`${label}: permissions.run lists "${item}" twice`);
+    }
+    seen.add(item);
+  }
+  return problems;
 }
 
 /**
@@ -214,7 +252,9 @@ export function validateCourse(value: unknown): string[] {
       } else {
         for (const [kind, list] of Object.entries(lab.permissions)) {
           if (!PERMISSION_KEYS.has(kind)) {
-            problems.push(`${label}: permissions.${kind} is not supported (use net or env)`);
+            problems.push(`${label}: permissions.${kind} is not supported (use net, env or run)`);
+          } else if (kind === "run") {
+            problems.push(...runPermissionProblems(label, list));
           } else if (
             !Array.isArray(list) || list.length === 0 ||
             !list.every((item) => typeof item === "string" && /^[A-Za-z0-9_.:\[\]-]+$/.test(item))
@@ -353,31 +393,86 @@ export function hintFor(lab: LabEntry, failingTest: string): string | undefined 
 }
 
 /**
+ * Where the runtime binaries are on this machine: the running Deno
+ * (`Deno.execPath()`), and the first `bun` on `PATH`, as the `PATH` entry
+ * names it (Deno checks `--allow-run` against that path when a test starts
+ * `bun` by name). Outside Deno, or without permission to look, a runtime is
+ * simply not found.
+ *
+ * @example
+ * ```ts
+ * import { locateRuntimes } from "./course.ts";
+ * locateRuntimes(); // → { deno: "/usr/local/bin/deno", bun: "/home/me/.bun/bin/bun" }
+ * ```
+ */
+export function locateRuntimes(): RuntimePaths {
+  const deno = (globalThis as {
+    Deno?: {
+      execPath(): string;
+      env: { get(name: string): string | undefined };
+      statSync(path: string): { isFile: boolean };
+    };
+  }).Deno;
+  if (deno === undefined) return {};
+  const found: RuntimePaths = {};
+  try {
+    found.deno = deno.execPath();
+  } catch {
+    // not allowed to ask: not found
+  }
+  let searchPath = "";
+  try {
+    searchPath = deno.env.get("PATH") ?? "";
+  } catch {
+    // not allowed to read PATH: bun is not found
+  }
+  for (const dir of searchPath.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir.replace(/\/+$/, "")}/bun`;
+    try {
+      if (deno.statSync(candidate).isFile) {
+        found.bun = candidate;
+        break;
+      }
+    } catch {
+      // not there, or not readable: keep looking
+    }
+  }
+  return found;
+}
+
+/**
  * The `deno test` permission flags for a lab's tests: read access to the given
- * folders, plus whatever the manifest's `permissions` field adds, plus reading
- * the environment `variables` (a seeded run's `PRIMITIVES_SEED`), and never a
- * prompt.
+ * folders, plus whatever the manifest's `permissions` field adds, and never a
+ * prompt. `run` becomes `--allow-run` for the absolute paths of the runtimes
+ * it names that `locate` finds (a runtime that is not installed is left out),
+ * and nothing when none is found.
  *
  * @example
  * ```ts
  * import { permissionFlags, type LabEntry } from "./course.ts";
  * declare const lab: LabEntry;
- * permissionFlags(lab, ["/tmp/sandbox"], ["PRIMITIVES_SEED"]);
- * // → ["--no-prompt", "--allow-read=/tmp/sandbox", "--allow-net=127.0.0.1",
- * //    "--allow-env=PRIMITIVES_SEED"] for a net lab
+ * permissionFlags(lab, ["/tmp/sandbox"]);
+ * // → ["--no-prompt", "--allow-read=/tmp/sandbox", "--allow-net=127.0.0.1"] for a net lab
+ * permissionFlags(lab, ["/tmp/sandbox"], () => ({ deno: "/opt/deno", bun: "/opt/bun" }));
+ * // → [..., "--allow-run=/opt/deno,/opt/bun"] for a lab with "run": ["deno", "bun"]
  * ```
  */
 export function permissionFlags(
   lab: LabEntry,
   readable: string[],
-  variables: string[] = [],
+  locate: () => RuntimePaths = locateRuntimes,
 ): string[] {
   const flags = ["--no-prompt"];
   if (readable.length > 0) flags.push(`--allow-read=${readable.join(",")}`);
   const extra = lab.permissions ?? {};
   if (extra.net) flags.push(`--allow-net=${extra.net.join(",")}`);
-  const env = [...new Set([...(extra.env ?? []), ...variables])];
-  if (env.length > 0) flags.push(`--allow-env=${env.join(",")}`);
+  if (extra.env) flags.push(`--allow-env=${extra.env.join(",")}`);
+  if (extra.run) {
+    const found = locate();
+    const binaries = extra.run.map((name) => found[name]).filter((path) => path !== undefined);
+    if (binaries.length > 0) flags.push(`--allow-run=${binaries.join(",")}`);
+  }
   return flags;
 }
 

@@ -6,6 +6,7 @@ import {
   findLab,
   hintFor,
   type LabEntry,
+  locateRuntimes,
   parseCourse,
   permissionFlags,
   studentCourse,
@@ -107,9 +108,33 @@ describe("validateCourse", () => {
       'labs[0] (04-channels): hint for "a test" must be a non-empty string',
       'labs[0] (04-channels): points for "hidden" must be a positive number',
       "labs[0] (04-channels): permissions.net must be a non-empty list of names",
-      "labs[0] (04-channels): permissions.write is not supported (use net or env)",
+      "labs[0] (04-channels): permissions.write is not supported (use net, env or run)",
       'labs[0] (04-channels): starter hash for "other.ts", which files does not list',
       'labs[0] (04-channels): starter hash for "other.ts" must be 64 hex digits',
+    ]);
+  });
+
+  it("accepts run permissions for deno and bun only, each once", () => {
+    assert.deepEqual(
+      validateCourse({ title: "T", labs: [lab({ permissions: { run: ["deno", "bun"] } })] }),
+      [],
+    );
+    const problems = validateCourse({
+      title: "T",
+      labs: [
+        lab({
+          permissions: { run: ["deno", "node", "/bin/sh", "deno"] } as Record<string, string[]>,
+        }),
+        lab({ id: "05", slug: "05-context", permissions: { run: [] } }),
+      ],
+    });
+    assert.deepEqual(problems, [
+      'labs[0] (04-channels): permissions.run entry "node" is not a runtime the tests may start ' +
+      '(use "deno" or "bun": no other program can be granted)',
+      'labs[0] (04-channels): permissions.run entry "/bin/sh" is not a runtime the tests may ' +
+      'start (use "deno" or "bun": no other program can be granted)',
+      'labs[0] (04-channels): permissions.run lists "deno" twice',
+      'labs[1] (05-context): permissions.run must be a non-empty list of runtimes ("deno" or "bun")',
     ]);
   });
 });
@@ -211,17 +236,60 @@ describe("permissionFlags", () => {
     ]);
   });
 
-  it("merges the variables a run reads, such as PRIMITIVES_SEED, into one --allow-env", () => {
-    const server = lab({ permissions: { env: ["PORT", "PRIMITIVES_SEED"] } });
-    assert.deepEqual(permissionFlags(server, ["/s"], ["PRIMITIVES_SEED"]), [
+  it("turns run into --allow-run for the absolute paths of the runtimes found", () => {
+    const server = lab({ permissions: { net: ["127.0.0.1"], run: ["deno", "bun"] } });
+    const both = () => ({ deno: "/opt/deno/bin/deno", bun: "/home/a/.bun/bin/bun" });
+    assert.deepEqual(permissionFlags(server, ["/s"], both), [
       "--no-prompt",
       "--allow-read=/s",
-      "--allow-env=PORT,PRIMITIVES_SEED",
+      "--allow-net=127.0.0.1",
+      "--allow-run=/opt/deno/bin/deno,/home/a/.bun/bin/bun",
     ]);
-    assert.deepEqual(permissionFlags(lab(), [], ["PRIMITIVES_SEED"]), [
+    const denoOnly = lab({ permissions: { run: ["deno"] } });
+    assert.deepEqual(permissionFlags(denoOnly, ["/s"], both), [
       "--no-prompt",
-      "--allow-env=PRIMITIVES_SEED",
+      "--allow-read=/s",
+      "--allow-run=/opt/deno/bin/deno",
     ]);
+  });
+
+  it("leaves out a runtime that is not installed, and grants no run at all when none is", () => {
+    const server = lab({ permissions: { run: ["deno", "bun"] } });
+    assert.deepEqual(permissionFlags(server, ["/s"], () => ({ deno: "/usr/bin/deno" })), [
+      "--no-prompt",
+      "--allow-read=/s",
+      "--allow-run=/usr/bin/deno",
+    ]);
+    assert.deepEqual(permissionFlags(server, ["/s"], () => ({})), [
+      "--no-prompt",
+      "--allow-read=/s",
+    ]);
+  });
+
+  it("never looks for runtimes for a lab that does not ask to run any", () => {
+    let looked = false;
+    const locate = () => {
+      looked = true;
+      return {};
+    };
+    permissionFlags(lab({ permissions: { net: ["127.0.0.1"] } }), ["/s"], locate);
+    assert.equal(looked, false);
+  });
+
+  it("locateRuntimes finds the running Deno and a bun on PATH by the PATH entry's own path", {
+    skip: typeof Deno === "undefined" && "needs Deno",
+  }, () => {
+    const found = locateRuntimes();
+    assert.equal(found.deno, Deno.execPath());
+    const onPath = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "")
+      .map((dir) => `${dir}/bun`).find((path) => {
+        try {
+          return Deno.statSync(path).isFile;
+        } catch {
+          return false;
+        }
+      });
+    assert.equal(found.bun, onPath);
   });
 });
 

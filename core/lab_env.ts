@@ -306,7 +306,8 @@ export interface Sandbox {
  * tests copied into the lab folder when `withHidden`, and the course's
  * deno.json (as {@linkcode configForTestRuns} has it), package.json and
  * deno.lock. npm packages come from Deno's cache (deno.json sets
- * `nodeModulesDir: "none"`).
+ * `nodeModulesDir: "none"`); the course's `node_modules`, when it has one, is
+ * linked in for Bun.
  *
  * @throws {Error} naming the missing folder when the lab, its solution or its hidden tests are absent.
  * @example
@@ -357,6 +358,11 @@ export async function createSandbox(
     }
     const config = joinPath(paths.root, "deno.json");
     if (await exists(config)) await writeTestConfig(config, joinPath(dir, "deno.json"));
+    // Deno takes npm packages from its cache; Bun (a lab's tests may start it
+    // as a child process) resolves them through node_modules, so link the
+    // course's own.
+    const modules = joinPath(paths.root, "node_modules");
+    if (await exists(modules)) await Deno.symlink(modules, joinPath(dir, "node_modules"));
     return { dir, labDir, publicTests, hiddenTests, remove };
   } catch (error) {
     await remove();

@@ -191,6 +191,30 @@ describe("createSandbox", { skip: !onDeno && "needs Deno" }, () => {
     }
   });
 
+  it("links the course's node_modules for Bun, and removing the sandbox leaves them alone", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const paths = coursePaths(root);
+      const [adder] = (await loadCourse(paths)).labs;
+      await Deno.mkdir(joinPath(root, "node_modules", "hono"), { recursive: true });
+      await Deno.writeTextFile(joinPath(root, "node_modules", "hono", "package.json"), "{}\n");
+      const sandbox = await createSandbox(paths, adder, "starter", false);
+      try {
+        const link = joinPath(sandbox.dir, "node_modules");
+        assert.equal((await Deno.lstat(link)).isSymlink, true);
+        assert.equal(
+          await Deno.realPath(link),
+          await Deno.realPath(joinPath(root, "node_modules")),
+        );
+      } finally {
+        await sandbox.remove();
+      }
+      assert.equal(await exists(joinPath(root, "node_modules", "hono", "package.json")), true);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
   it("names the missing folder and leaves nothing behind", async () => {
     const root = await makeFixtureCourse();
     try {

@@ -32,8 +32,31 @@ export const SEED_VARIABLE = "PRIMITIVES_SEED";
 export const MAX_SEED = 2 ** 32 - 1;
 
 /**
+ * Permission flags (as `permissionFlags` in course.ts builds them) extended
+ * to let the tests read {@linkcode SEED_VARIABLE}: added to an existing
+ * `--allow-env=` list, or as a flag of its own.
+ *
+ * @example
+ * ```ts
+ * import { allowSeedVariable } from "./seeds.ts";
+ * allowSeedVariable(["--no-prompt", "--allow-env=PORT"]);
+ * // → ["--no-prompt", "--allow-env=PORT,PRIMITIVES_SEED"]
+ * ```
+ */
+export function allowSeedVariable(flags: string[]): string[] {
+  const prefix = "--allow-env=";
+  const at = flags.findIndex((flag) => flag === "--allow-env" || flag.startsWith(prefix));
+  if (at === -1) return [...flags, `${prefix}${SEED_VARIABLE}`];
+  const names = flags[at] === "--allow-env" ? null : flags[at].slice(prefix.length).split(",");
+  if (names === null || names.includes(SEED_VARIABLE)) return [...flags];
+  const extended = [...flags];
+  extended[at] = `${prefix}${[...names, SEED_VARIABLE].join(",")}`;
+  return extended;
+}
+
+/**
  * The environment a test run under `seed` needs; the run must also be allowed
- * to read it (`permissionFlags(lab, readable, [SEED_VARIABLE])`).
+ * to read it (see {@linkcode allowSeedVariable}).
  *
  * @example
  * ```ts

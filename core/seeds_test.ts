@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  allowSeedVariable,
   exploreSeeds,
   failingTests,
   MAX_SEED,
@@ -39,6 +40,23 @@ describe("seed options", () => {
         message: `--seed must be a whole number from 0 to ${MAX_SEED}, not "${bad}"`,
       });
     }
+  });
+
+  it("lets a run read PRIMITIVES_SEED, in the one --allow-env flag it may already have", () => {
+    assert.deepEqual(allowSeedVariable(["--no-prompt", "--allow-read=/s"]), [
+      "--no-prompt",
+      "--allow-read=/s",
+      "--allow-env=PRIMITIVES_SEED",
+    ]);
+    assert.deepEqual(allowSeedVariable(["--no-prompt", "--allow-env=PORT", "--allow-net=h"]), [
+      "--no-prompt",
+      "--allow-env=PORT,PRIMITIVES_SEED",
+      "--allow-net=h",
+    ]);
+    assert.deepEqual(allowSeedVariable(["--allow-env=PRIMITIVES_SEED"]), [
+      "--allow-env=PRIMITIVES_SEED",
+    ]);
+    assert.deepEqual(allowSeedVariable(["--allow-env"]), ["--allow-env"]);
   });
 
   it("reads a count of seeds from 1 to 100000", () => {

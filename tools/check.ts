@@ -56,11 +56,11 @@ import {
 import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
 import {
+  allowSeedVariable,
   exploreSeeds,
   failingTests,
   parseSeedCount,
   runSeedBatch,
-  SEED_VARIABLE,
   seedEnv,
   seedRange,
 } from "../core/seeds.ts";
@@ -359,7 +359,7 @@ async function checkSeeds(
         runTests({
           cwd: sandbox.dir,
           files: sandbox.publicTests,
-          permissions: permissionFlags(lab, [sandbox.dir], [SEED_VARIABLE]),
+          permissions: allowSeedVariable(permissionFlags(lab, [sandbox.dir])),
           env: seedEnv(seed),
           typeCheck,
           timeoutMs,

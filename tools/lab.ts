@@ -61,6 +61,7 @@ import {
 } from "./lab_view.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
 import {
+  allowSeedVariable,
   exploreSeeds,
   failingTests,
   parseSeed,
@@ -68,7 +69,6 @@ import {
   randomSeed,
   replayCommand,
   runSeedBatch,
-  SEED_VARIABLE,
   seedEnv,
   seedRange,
 } from "../core/seeds.ts";
@@ -154,7 +154,7 @@ export async function runLab(
     cwd: paths.root,
     files,
     configSource: await courseConfig(paths),
-    permissions: permissionFlags(lab, [labDir, paths.primitives], [SEED_VARIABLE]),
+    permissions: allowSeedVariable(permissionFlags(lab, [labDir, paths.primitives])),
     env: seedEnv(options.seed),
     timeoutMs: options.timeoutMs,
     typeCheck: options.typeCheck,

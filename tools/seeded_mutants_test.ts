@@ -14,10 +14,10 @@ import {
   parallelism,
 } from "../core/lab_env.ts";
 import {
+  allowSeedVariable,
   exploreSeeds,
   failingTests,
   runSeedBatch,
-  SEED_VARIABLE,
   seedEnv,
   seedRange,
 } from "../core/seeds.ts";
@@ -91,7 +91,9 @@ describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
           runTests({
             cwd: sandbox.dir,
             files: tests,
-            permissions: permissionFlags(lab, [sandbox.dir], seed === null ? [] : [SEED_VARIABLE]),
+            permissions: seed === null
+              ? permissionFlags(lab, [sandbox.dir])
+              : allowSeedVariable(permissionFlags(lab, [sandbox.dir])),
             env: seed === null ? undefined : seedEnv(seed),
             typeCheck,
             timeoutMs: 120_000,

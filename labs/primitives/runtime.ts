@@ -608,6 +608,16 @@ export interface SoftTimer {
 
 const softTimers = new Set<SoftTimer>();
 
+/**
+ * @internal Whether a program's main (see {@linkcode runMain}) is running: only then do the
+ * channel timers go soft. Elsewhere (a script without a main, a test under `deno test`, which
+ * fails a test whose event loop runs dry) a pending timer keeps the process alive, as it always
+ * has, since nothing else would.
+ */
+export function mainIsRunning(): boolean {
+  return mainState === "running";
+}
+
 /** @internal Records a pending soft timer. */
 export function holdSoftTimer(timer: SoftTimer): void {
   softTimers.add(timer);

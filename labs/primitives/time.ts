@@ -8,7 +8,14 @@
  * @module
  */
 import { Chan, type ReceiveChan } from "./chan.ts";
-import { go, holdSoftTimer, realNow, releaseSoftTimer, type SoftTimer } from "./runtime.ts";
+import {
+  go,
+  holdSoftTimer,
+  mainIsRunning,
+  realNow,
+  releaseSoftTimer,
+  type SoftTimer,
+} from "./runtime.ts";
 import { pause, seeded } from "./schedule.ts";
 
 /**
@@ -163,13 +170,14 @@ const collected = new FinalizationRegistry<ChannelAlarm>((alarm) => alarm.cancel
  * The host timer behind a channel timer or ticker. It reaches the channel
  * only through a `WeakRef`, so a pending timer never keeps its channel (or
  * the `Timer` holding it) alive: whoever waits on the channel does, through
- * its parked receive. It does not keep the process alive either (see
- * {@linkcode holdSoftTimer}).
+ * its parked receive. Inside a program's main it does not keep the process
+ * alive either (see {@linkcode holdSoftTimer}); outside one it does, like any
+ * host timer, because nothing else would wait for it.
  */
 class ChannelAlarm implements SoftTimer {
   deadline: number;
   #cancel: (() => void) | null;
-  readonly #soft = !timersAreFaked();
+  readonly #soft = !timersAreFaked() && mainIsRunning();
 
   /** Arms a one-shot alarm (`period` `null`) or a repeating one, delivering the time on `chan`. */
   constructor(chan: Chan<Date>, ms: number, period: number | null) {

@@ -1,0 +1,302 @@
+/**
+ * The hidden tests' view of a student's server: a real child process, started
+ * with the runtime's own binary on free loopback ports, watched through its
+ * stdout, stderr and exit status, and probed with raw HTTP over TCP. Nothing
+ * here imports the student's code; only the child runs it.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { within } from "../primitives/testing.ts";
+
+/** A runtime the program is started with. */
+export type Runtime = "deno" | "bun";
+
+/** The folder holding main.ts: these tests are copied beside it. */
+export const labDir = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+
+// Bounds on every wait, so that a program that hangs fails its test instead
+// of the whole run; all far below the grader's limit for the lab.
+/** How long the program may take to print its readiness line. */
+export const READY_MS = 5_000;
+/** How long the program may take to exit once it has every reason to. */
+export const EXIT_MS = 4_000;
+
+/** Deno always; Bun when the grader lets the tests start a `bun` found on PATH. */
+export const runtimes: Runtime[] = await (async () => {
+  try {
+    const probe = await new Deno.Command("bun", {
+      args: ["--version"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return probe.success ? ["deno", "bun"] : ["deno"];
+  } catch {
+    return ["deno"]; // not installed, or not granted
+  }
+})();
+
+/** The two ports the readiness line announced. */
+export interface Ports {
+  app: number;
+  debug: number;
+}
+
+const READINESS = /^listening app=http:\/\/127\.0\.0\.1:(\d+) debug=http:\/\/127\.0\.0\.1:(\d+)$/;
+
+/** A running student program. */
+export class ServerProcess {
+  readonly runtime: Runtime;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdoutLines: string[] = [];
+  #stderr = "";
+  readonly #streamsDone: Promise<unknown>;
+  #exited = false;
+  /** How the process ended; always settles. */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** The announced ports; rejects if the process ends without a readiness line. */
+  readonly ready: Promise<Ports>;
+
+  /** Starts main.ts with `args` on `runtime`. */
+  constructor(runtime: Runtime, args: string[]) {
+    this.runtime = runtime;
+    this.#child = spawnWith(runtime, `${labDir}/main.ts`, args);
+    this.status = this.#child.status.then((status) => {
+      this.#exited = true;
+      return status;
+    });
+    let announce!: (line: string | null) => void;
+    const firstLine = new Promise<string | null>((resolve) => (announce = resolve));
+    const stdoutDone = readLines(this.#child.stdout, (line) => {
+      if (this.#stdoutLines.push(line) === 1) announce(line);
+    }).finally(() => announce(null));
+    const stderrDone = readLines(this.#child.stderr, (line) => (this.#stderr += `${line}\n`));
+    this.#streamsDone = Promise.all([stdoutDone, stderrDone]);
+    this.ready = within(firstLine, READY_MS, `the readiness line from ${runtime}`).then(
+      async (line) => {
+        if (line === null) {
+          await this.#streamsDone;
+          throw new Error(
+            `${this.runtime}: the program ended its output without a readiness line; ` +
+              `stderr:\n${this.#stderr}`,
+          );
+        }
+        const match = READINESS.exec(line);
+        if (match === null) {
+          throw new Error(
+            `${this.runtime}: the first line on stdout is not the readiness ` +
+              `line: ${JSON.stringify(line)}`,
+          );
+        }
+        return { app: Number(match[1]), debug: Number(match[2]) };
+      },
+    );
+    this.ready.catch(() => {}); // a test that never asks must not fail the run
+  }
+
+  /** Sends a real signal to the process. */
+  signal(sig: "SIGINT" | "SIGTERM"): void {
+    this.#child.kill(sig);
+  }
+
+  /** Waits (boundedly) for the process to end and for its output to be read. */
+  async exit(what: string, ms = EXIT_MS): Promise<Deno.CommandStatus> {
+    const status = await within(this.status, ms, `${this.runtime} to exit ${what}`);
+    await this.#streamsDone;
+    return status;
+  }
+
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string {
+    return this.#stderr;
+  }
+
+  /** Every line the process wrote to stdout so far. */
+  stdoutLines(): string[] {
+    return [...this.#stdoutLines];
+  }
+
+  /** Kills the process if it still runs and waits for it: call in a finally. */
+  async close(): Promise<void> {
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch {
+        // it ended meanwhile
+      }
+    }
+    await this.status;
+    await this.#streamsDone;
+  }
+}
+
+/** Deno gets only the loopback network and reading its own folder; Bun has no permissions. */
+function spawnWith(runtime: Runtime, main: string, args: string[]): Deno.ChildProcess {
+  const options = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
+  return runtime === "deno"
+    ? new Deno.Command(Deno.execPath(), {
+      ...options,
+      args: ["run", "--allow-net=127.0.0.1", `--allow-read=${labDir}`, main, ...args],
+    }).spawn()
+    : new Deno.Command("bun", { ...options, args: ["run", main, ...args] }).spawn();
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
+      onLine(pending.slice(0, end));
+      pending = pending.slice(end + 1);
+    }
+  }
+  if (pending !== "") onLine(pending);
+}
+
+/**
+ * Starts the program on each runtime and runs `body` for each at once;
+ * every process is killed at the end, pass or fail. `args` may depend on the
+ * runtime's position in {@linkcode runtimes} (so that concurrent runs get
+ * ports of their own).
+ */
+export async function onEachRuntime(
+  args: string[] | ((index: number) => string[]),
+  body: (server: ServerProcess) => Promise<void>,
+): Promise<void> {
+  await Promise.all(runtimes.map(async (runtime, index) => {
+    const server = new ServerProcess(runtime, typeof args === "function" ? args(index) : args);
+    try {
+      await body(server);
+    } catch (error) {
+      throw new Error(`on ${runtime}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await server.close();
+    }
+  }));
+}
+
+/** An HTTP response as read off the wire. */
+export interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/**
+ * Sends one HTTP/1.1 request on a fresh TCP connection (`Connection: close`)
+ * and reads the whole response; rejects if the connection is refused or cut.
+ */
+export async function request(port: number, method: string, path: string): Promise<RawResponse> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n` +
+        `Content-Length: 0\r\n\r\n`,
+    ));
+    let text = "";
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(16 * 1024);
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+    if (match === null) {
+      throw new Error(`${method} ${path} got no HTTP response (${JSON.stringify(text)})`);
+    }
+    const bodyAt = text.indexOf("\r\n\r\n");
+    return { status: Number(match[1]), body: bodyAt === -1 ? "" : text.slice(bodyAt + 4) };
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // already closed by the peer's reset
+    }
+  }
+}
+
+/**
+ * Whether a TCP connection to the port is not refused now (it is closed again
+ * at once). A connection reset counts as not refused: it reached a listener
+ * that was closing.
+ */
+export async function connects(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return false;
+    if (error instanceof Deno.errors.ConnectionReset) return true;
+    throw error;
+  }
+}
+
+/**
+ * Starts `GET /slow?ms=…` and, once the server has surely begun handling it,
+ * returns its pending response (`answer`): a later request on a new connection
+ * has been answered by then, and servers take connections in the order they
+ * arrive.
+ */
+export async function slowRequestInFlight(
+  port: number,
+  ms: number,
+): Promise<{ answer: Promise<RawResponse> }> {
+  const answer = request(port, "GET", `/slow?ms=${ms}`);
+  answer.catch(() => {}); // awaited by the caller; this keeps an early failure from going unhandled
+  const probe = await request(port, "GET", "/");
+  if (probe.status !== 200) throw new Error(`GET / answered ${probe.status} instead of 200`);
+  return { answer };
+}
+
+/**
+ * Resolves once connections to `port` are refused, trying again while they are
+ * accepted; gives up (false) when `stillDraining` settles first.
+ */
+export async function refusedWhile(
+  port: number,
+  stillDraining: Promise<unknown>,
+): Promise<boolean> {
+  let settled = false;
+  stillDraining.then(() => (settled = true), () => (settled = true));
+  while (!settled) {
+    if (!await connects(port)) return true;
+  }
+  return false;
+}
+
+/** Whether this process can listen on the port now (it is closed again at once). */
+export function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) return false;
+    throw error;
+  }
+}
+
+/**
+ * `count` distinct ports that were free a moment ago, for tests that must name
+ * ports themselves (all held at once while they are picked, so none repeats).
+ */
+export function freePorts(count: number): number[] {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
+  for (const listener of listeners) listener.close();
+  return ports;
+}
+
+/** Holds `count` ports, as another program would, until `close()`. */
+export function takePorts(count: number): { ports: number[]; close(): void } {
+  const listeners = Array.from(
+    { length: count },
+    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+  );
+  return {
+    ports: listeners.map((listener) => (listener.addr as Deno.NetAddr).port),
+    close: () => listeners.forEach((listener) => listener.close()),
+  };
+}
