@@ -164,6 +164,13 @@ export interface Exploration {
    * seeds before it in the batch, so no replay command can show it.
    */
   unreplayable: number[];
+  /**
+   * Whether the seeds after the first ran in batches. Not when the tests
+   * cannot share a process: the first seed, which passed alone, failed when
+   * run twice in one batch (say, a test starts the one `runMain` a process
+   * may have); then each seed had a process of its own.
+   */
+  batched: boolean;
 }
 
 /** What a batch run found: the seeds to look at again, each in a run of its own. */
@@ -190,8 +197,10 @@ export interface ExploreOptions {
   /**
    * Runs the tests under many seeds in one process (see
    * {@linkcode runSeedBatch}): much cheaper than a process per seed. When
-   * given, every seed after the first goes through batches of `batchSize`,
-   * and only the seeds a batch flags are run again, alone, to be reported.
+   * given, and a batch of the first seed twice passes (the tests can share a
+   * process), every seed after the first goes through batches of
+   * `batchSize`, and only the seeds a batch flags are run again, alone, to
+   * be reported.
    */
   batch?: (seeds: number[]) => Promise<BatchOutcome>;
   /** Seeds per batch (default 50). */
@@ -221,57 +230,87 @@ export async function exploreSeeds(options: ExploreOptions): Promise<Exploration
   const stopAtFirst = options.stopAtFirstFailure ?? true;
   const failures: SeedFailure[] = [];
   const unreplayable: number[] = [];
-  let tried = 0;
-  const runOne = async (seed: number, typeCheck: boolean): Promise<TestRun> => {
+  const ranAlone = new Set<number>();
+  const runOne = async (seed: number, typeCheck: boolean): Promise<boolean> => {
+    ranAlone.add(seed);
     const run = await options.run(seed, typeCheck);
     const passed = runPassed(run);
     if (!passed) failures.push({ seed, run });
     options.onRun?.(seed, run, passed);
-    return run;
+    return passed;
   };
-  const done = () => ({ tried, failures: failures.sort((a, b) => a.seed - b.seed), unreplayable });
+  const stop = () => stopAtFirst && failures.length > 0;
+  let batched = false;
+  const done = () => ({
+    tried: new Set([...ranAlone, ...(batched ? options.seeds : [])]).size,
+    failures: failures.sort((a, b) => a.seed - b.seed),
+    unreplayable,
+    batched,
+  });
   if (options.seeds.length === 0) return done();
-  tried = 1;
-  const first = await runOne(options.seeds[0], true);
-  if (first.results.length === 0 || (stopAtFirst && failures.length > 0)) return done();
+  await runOne(options.seeds[0], true);
+  if (failures[0]?.run.results.length === 0 || stop()) return done();
   const rest = options.seeds.slice(1);
   const concurrency = Math.max(1, options.concurrency);
-  let next = 0;
-  if (options.batch === undefined) {
+  if (options.batch !== undefined && rest.length > 0) {
+    const probe = await options.batch([options.seeds[0], options.seeds[0]]);
+    batched = probe.failing.length === 0 && probe.unfinished.length === 0;
+  }
+  if (batched) batched = await exploreInBatches(rest, options, concurrency, runOne, unreplayable);
+  if (!batched) {
+    // Each seed not yet run alone gets a process of its own.
+    const pending = rest.filter((seed) => !ranAlone.has(seed));
+    let next = 0;
     const worker = async () => {
-      while (next < rest.length && !(stopAtFirst && failures.length > 0)) {
-        tried++;
-        await runOne(rest[next++], false);
-      }
+      while (next < pending.length && !stop()) await runOne(pending[next++], false);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    return done();
   }
+  return done();
+}
+
+// After this many seeds that failed in a batch but pass alone, batching is
+// given up: the tests interfere with each other when they share a process.
+const maxUnreplayable = 2;
+
+/**
+ * Runs `seeds` in batches, then alone the seeds a batch flagged; says whether
+ * batching held up (see `maxUnreplayable`).
+ */
+async function exploreInBatches(
+  seeds: number[],
+  options: ExploreOptions,
+  concurrency: number,
+  runOne: (seed: number, typeCheck: boolean) => Promise<boolean>,
+  unreplayable: number[],
+): Promise<boolean> {
   const size = Math.max(1, options.batchSize ?? 50);
   const batches: number[][] = [];
-  for (let start = 0; start < rest.length; start += size) {
-    batches.push(rest.slice(start, start + size));
+  for (let start = 0; start < seeds.length; start += size) {
+    batches.push(seeds.slice(start, start + size));
   }
   const failedInBatch = new Set<number>();
   const unfinished = new Set<number>();
-  const batchWorker = async () => {
+  let next = 0;
+  const worker = async () => {
     while (next < batches.length) {
       const outcome = await options.batch!(batches[next++]);
       for (const seed of outcome.failing) failedInBatch.add(seed);
       for (const seed of outcome.unfinished) unfinished.add(seed);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, batchWorker));
-  tried += rest.length;
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const stopAtFirst = options.stopAtFirstFailure ?? true;
   for (const seed of [...new Set([...failedInBatch, ...unfinished])].sort((a, b) => a - b)) {
-    const run = await runOne(seed, false);
-    if (!runPassed(run)) {
-      if (stopAtFirst) break;
-    } else if (failedInBatch.has(seed)) {
+    if (await runOne(seed, false)) {
+      if (!failedInBatch.has(seed)) continue;
       unreplayable.push(seed);
+      if (unreplayable.length >= maxUnreplayable) return false;
+    } else if (stopAtFirst) {
+      break;
     }
   }
-  return done();
+  return true;
 }
 
 /** What a batch runs: one lab's test files, under many seeds, in one `deno test`. */

@@ -89,7 +89,7 @@ describe("exploreSeeds", () => {
         return runWith(true);
       },
     });
-    assert.deepEqual(found, { tried: 10, failures: [], unreplayable: [] });
+    assert.deepEqual(found, { tried: 10, failures: [], unreplayable: [], batched: false });
     assert.deepEqual(calls[0], [1, true]);
     assert.ok(calls.slice(1).every(([, typeCheck]) => !typeCheck), "a later run type-checked");
     assert.deepEqual(calls.map(([seed]) => seed).sort((a, b) => a - b), seedRange(1, 10));
@@ -142,11 +142,48 @@ describe("exploreSeeds", () => {
         });
       },
     });
-    assert.deepEqual(batches.map((b) => [b[0], b.at(-1)]), [[2, 51], [52, 101], [102, 120]]);
+    assert.deepEqual(batches.map((b) => [b[0], b.at(-1)]), [[1, 1], [2, 51], [52, 101], [
+      102,
+      120,
+    ]]);
     assert.deepEqual(alone, [1, 30, 77], "replayed more than the first seed and the flagged ones");
     assert.equal(found.tried, 120);
     assert.deepEqual(found.failures.map((failure) => failure.seed), [77]);
     assert.deepEqual(found.unreplayable, [30]);
+    assert.equal(found.batched, true);
+  });
+
+  it("gives up batching once two seeds fail in a batch but pass alone, and runs the rest alone", async () => {
+    const alone: number[] = [];
+    const found = await exploreSeeds({
+      seeds: seedRange(1, 8),
+      concurrency: 1,
+      batchSize: 4,
+      run: (seed) => {
+        alone.push(seed);
+        return Promise.resolve(runWith(true));
+      },
+      // Clean while a batch holds the first seed only; later, every seed after the first fails.
+      batch: (seeds) =>
+        Promise.resolve({ failing: seeds[0] === 1 ? [] : seeds.slice(1), unfinished: [] }),
+    });
+    assert.deepEqual(alone, [1, 3, 4, 2, 5, 6, 7, 8]);
+    assert.deepEqual(found, { tried: 8, failures: [], unreplayable: [3, 4], batched: false });
+  });
+
+  it("gives every seed a process of its own when the first seed fails twice in one batch", async () => {
+    const alone: number[] = [];
+    const found = await exploreSeeds({
+      seeds: seedRange(1, 6),
+      concurrency: 2,
+      run: (seed) => {
+        alone.push(seed);
+        return Promise.resolve(runWith(true));
+      },
+      batch: (seeds) => Promise.resolve({ failing: seeds.slice(1), unfinished: [] }),
+    });
+    assert.deepEqual(alone.sort((a, b) => a - b), seedRange(1, 6));
+    assert.deepEqual(found, { tried: 6, failures: [], unreplayable: [], batched: false });
   });
 
   it("replays alone the seeds a broken batch never reached", async () => {
@@ -158,10 +195,16 @@ describe("exploreSeeds", () => {
         alone.push(seed);
         return Promise.resolve(runWith(true));
       },
-      batch: () => Promise.resolve({ failing: [3], unfinished: [4, 5] }),
+      batch: (seeds) =>
+        Promise.resolve(
+          seeds[0] === 1 ? { failing: [], unfinished: [] } : {
+            failing: [3],
+            unfinished: [4, 5],
+          },
+        ),
     });
     assert.deepEqual(alone, [1, 3, 4, 5]);
-    assert.deepEqual(found, { tried: 5, failures: [], unreplayable: [3] });
+    assert.deepEqual(found, { tried: 5, failures: [], unreplayable: [3], batched: true });
   });
 
   it("tries nothing more when the first run could not run any test", async () => {

@@ -374,10 +374,12 @@ async function checkSeeds(
           timeoutMs,
         }),
     });
-    for (const seed of found.unreplayable) {
+    if (found.unreplayable.length > 0) {
       warnings.push(
-        `a public test failed under seed ${seed} after the tests of earlier seeds had run in ` +
-          "the same process, but passes alone: a test leaves a task or timer behind?",
+        `public tests failed under seed(s) ${found.unreplayable.join(", ")} after the tests of ` +
+          "earlier seeds had run in the same process, but pass alone: a test leaves a task, " +
+          "timer or server behind?" +
+          (found.batched ? "" : " Each seed then ran in a process of its own."),
       );
     }
     const failure = found.failures[0];
@@ -385,7 +387,8 @@ async function checkSeeds(
       `${lab.slug}: solution, public tests under seeds: ` +
         (failure === undefined
           ? `pass under all ${found.tried}`
-          : `fail under seed ${failure.seed} ✗`),
+          : `fail under seed ${failure.seed} ✗`) +
+        (found.batched || seeds.length < 2 ? "" : " (a process per seed)"),
     );
     if (failure === undefined) return [];
     return [

@@ -288,8 +288,11 @@ async function exploreLab(
     progress(
       `Under ${plural(found.unreplayable.length, "seed")} (${found.unreplayable.join(", ")}) ` +
         "a test failed only after the tests of earlier seeds had run in the same process, " +
-        "and passes alone: look for a task or timer one test leaves behind.",
+        "and passes alone: look for a task, timer or server one test leaves behind.",
     );
+  }
+  if (!found.batched && count > 1) {
+    progress("(The tests do not share one process well, so each seed had a process of its own.)");
   }
   const failure = found.failures[0];
   if (failure === undefined) {
