@@ -13,7 +13,7 @@
  * `permissions`): every public and hidden test passes on the solution, at least
  * one public and one hidden test fails on the unmodified starter, and every
  * `hints` key names a public test and every `points` key a hidden one. Last,
- * the public tests run on the solution under seeds 1 to 50 (`--seeds`) of the
+ * the public tests run on the solution under seeds 1 to 20 (`--seeds`) of the
  * primitives' seeded scheduler: a public test that fails only under some
  * interleavings is a defect, reported with the seed that shows it.
  *
@@ -65,7 +65,7 @@ import {
   seedRange,
 } from "../core/seeds.ts";
 
-const DEFAULT_SEEDS = 50;
+const DEFAULT_SEEDS = 20;
 
 const USAGE = `Usage: deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
 
@@ -411,7 +411,7 @@ async function checkSeeds(
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const findings = await checkLab(paths, lab, 120_000, console.log, 50);
+ * const findings = await checkLab(paths, lab, 120_000, console.log, 20);
  * ```
  */
 export async function checkLab(
