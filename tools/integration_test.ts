@@ -193,7 +193,7 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           "  01-adder: starter, hidden tests: 2/3 fail",
           "  02-echo: solution, public tests: 2/2 pass",
           "  02-echo: starter, hidden tests: 1/1 fail",
-          "  01-adder: solution, public tests under seeds: pass under all 2",
+          "  01-adder: solution, public tests under seeds: pass under all 2 (a process per seed)",
           "  - 02-echo: notes/02-echo.md (the lab's chapter) does not exist yet",
         ]
       ) assert.ok(result.stdout.includes(`${line}\n`), `missing "${line}"\n${explain(result)}`);
