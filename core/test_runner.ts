@@ -65,6 +65,12 @@ export interface TestRunOptions {
    * the caller's group also gets the terminal's Ctrl-C, which suits interactive tools.
    */
   ownProcessGroup?: boolean;
+  /**
+   * Environment variables for the tests, beside the runner's own; say
+   * `{ PRIMITIVES_SEED: "8841" }` (see core/seeds.ts), with the matching
+   * `--allow-env` in `permissions`.
+   */
+  env?: Record<string, string>;
   /** Wall-clock limit; the process is killed past it. */
   timeoutMs: number;
   /** Stops the run early (for `--watch`, when a file changes mid-run). */
@@ -265,7 +271,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
         ...options.files,
       ],
       cwd: options.cwd,
-      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      env: { ...options.env, NO_COLOR: "1", RUST_BACKTRACE: "0" },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -1,7 +1,7 @@
 /**
  * The authors' command: proves every lab in labs/course.json is sound.
  *
- *     deno task check [--timeout <seconds>] [--root <folder>]
+ *     deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
  *
  * For each lab, first what can be seen on disk: the starter files exist and
  * carry `// TODO` markers, the solution lists exactly the files the manifest
@@ -12,7 +12,10 @@
  * grader's narrow permissions (read of the copy only, plus the manifest's
  * `permissions`): every public and hidden test passes on the solution, at least
  * one public and one hidden test fails on the unmodified starter, and every
- * `hints` key names a public test and every `points` key a hidden one.
+ * `hints` key names a public test and every `points` key a hidden one. Last,
+ * the public tests run on the solution under seeds 1 to 20 (`--seeds`) of the
+ * primitives' seeded scheduler: a public test that fails only under some
+ * interleavings is a defect, reported with the seed that shows it.
  *
  * Prints a progress line per lab and step; exits 1 with the list of problems
  * when there are any, else 0.
@@ -52,14 +55,27 @@ import {
 } from "../core/lab_env.ts";
 import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
+import {
+  allowSeedVariable,
+  exploreSeeds,
+  failingTests,
+  parseSeedCount,
+  runSeedBatch,
+  seedEnv,
+  seedRange,
+} from "../core/seeds.ts";
 
-const USAGE = `Usage: deno task check [--timeout <seconds>] [--root <folder>]
+const DEFAULT_SEEDS = 20;
+
+const USAGE = `Usage: deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
 
 For every lab in labs/course.json: starters exist and have // TODO markers; the
-solution passes every public and hidden test; the starter fails at least one of
-each; the manifest matches the files and the test names.
+solution passes every public and hidden test, and its public tests pass under
+every seed from 1 to <count> of the seeded scheduler; the starter fails at least
+one of each; the manifest matches the files and the test names.
 
 Options:
+  --seeds <count>       seeds to run each lab's public tests under (default ${DEFAULT_SEEDS})
   --timeout <seconds>   limit for each test run (default 120)
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
@@ -319,6 +335,74 @@ async function checkRuns(
 }
 
 /**
+ * Runs the public tests on the solution under each of `seeds`: the first
+ * alone, the rest in batches (one process per batch, see `runSeedBatch`), one
+ * at a time since the labs are checked in parallel already. The first seed
+ * that also fails in a run of its own is a problem, named with its failing
+ * tests; a seed that fails only inside a batch is a warning (the tests
+ * interfere with each other).
+ */
+async function checkSeeds(
+  paths: CoursePaths,
+  lab: LabEntry,
+  seeds: number[],
+  timeoutMs: number,
+  log: (text: string) => void,
+  warnings: string[],
+): Promise<string[]> {
+  const sandbox = await createSandbox(paths, lab, "solution", false);
+  try {
+    const found = await exploreSeeds({
+      seeds,
+      concurrency: 1,
+      run: (seed, typeCheck) =>
+        runTests({
+          cwd: sandbox.dir,
+          files: sandbox.publicTests,
+          permissions: allowSeedVariable(permissionFlags(lab, [sandbox.dir])),
+          env: seedEnv(seed),
+          typeCheck,
+          timeoutMs,
+        }),
+      batch: (batchSeeds) =>
+        runSeedBatch({
+          cwd: sandbox.dir,
+          primitives: "labs/primitives",
+          files: sandbox.publicTests,
+          seeds: batchSeeds,
+          permissions: (batchDir) => permissionFlags(lab, [sandbox.dir, batchDir]),
+          timeoutMs,
+        }),
+    });
+    if (found.unreplayable.length > 0) {
+      warnings.push(
+        `public tests failed under seed(s) ${found.unreplayable.join(", ")} after the tests of ` +
+          "earlier seeds had run in the same process, but pass alone: a test leaves a task, " +
+          "timer or server behind?" +
+          (found.batched ? "" : " Each seed then ran in a process of its own."),
+      );
+    }
+    const failure = found.failures[0];
+    log(
+      `${lab.slug}: solution, public tests under seeds: ` +
+        (failure === undefined
+          ? `pass under all ${found.tried}`
+          : `fail under seed ${failure.seed} ✗`) +
+        (found.batched || seeds.length < 2 ? "" : " (a process per seed)"),
+    );
+    if (failure === undefined) return [];
+    return [
+      `the solution fails public tests under seed ${failure.seed} (PRIMITIVES_SEED=` +
+      `${failure.seed}): ` +
+      failingTests(failure.run).map((name) => `"${name}"`).join(", ") +
+      " — a public test that fails only under some interleavings is a defect",
+    ];
+  } finally {
+    await sandbox.remove();
+  }
+}
+
+/**
  * Checks one lab: files first, then (when the folders exist) the runs and the names.
  *
  * @example
@@ -327,7 +411,7 @@ async function checkRuns(
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const findings = await checkLab(paths, lab, 120_000, console.log);
+ * const findings = await checkLab(paths, lab, 120_000, console.log, 20);
  * ```
  */
 export async function checkLab(
@@ -335,6 +419,7 @@ export async function checkLab(
   lab: LabEntry,
   timeoutMs: number,
   log: (text: string) => void,
+  seedCount = DEFAULT_SEEDS,
 ): Promise<LabFindings> {
   log(`${lab.slug}: checking files…`);
   const findings = await checkFiles(paths, lab);
@@ -349,6 +434,19 @@ export async function checkLab(
   findings.problems.push(...runs.problems);
   if (runs.publicNames.length > 0 || runs.hiddenNames.length > 0) {
     findings.problems.push(...checkTestNames(lab, runs.publicNames, runs.hiddenNames));
+  }
+  // Seeds only prove something about a solution that passes on the default schedule.
+  if (runs.problems.length === 0 && seedCount > 0) {
+    findings.problems.push(
+      ...await checkSeeds(
+        paths,
+        lab,
+        seedRange(1, seedCount),
+        timeoutMs,
+        log,
+        findings.warnings,
+      ),
+    );
   }
   log(
     `${lab.slug}: ${
@@ -391,6 +489,7 @@ export async function main(args: string[]): Promise<number> {
   const rest = [...args];
   let root: string;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
+  let seedCount = DEFAULT_SEEDS;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -399,6 +498,8 @@ export async function main(args: string[]): Promise<number> {
     root = takeOption(rest, "--root") ?? Deno.cwd();
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    const seeds = takeOption(rest, "--seeds");
+    if (seeds !== undefined) seedCount = parseSeedCount(seeds, "--seeds");
     if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
   } catch (error) {
     console.error(`check: ${(error as Error).message}\n\n${USAGE}`);
@@ -421,7 +522,7 @@ export async function main(args: string[]): Promise<number> {
   const findings = await mapPool(
     course.labs,
     parallelism(),
-    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`)),
+    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
   );
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),

@@ -118,6 +118,38 @@ describe("deno task lab", { skip: !onDeno && "needs Deno" }, () => {
     }
   });
 
+  it("runs under a printed seed, replays a given one, and explores until a seed fails", async () => {
+    const random = await tool("lab.ts", ["--root", root, "01"]);
+    assert.match(random.stderr, /under seed (\d+) \(replay: deno task lab 01 --seed \1\)/);
+    const replay = await tool("lab.ts", ["--root", root, "01", "--seed", "8841"]);
+    assert.match(replay.stderr, /under seed 8841 \(replay: deno task lab 01 --seed 8841\)/);
+    const explore = await tool("lab.ts", ["--root", root, "01", "--explore", "3"]);
+    assert.equal(explore.code, 1, explain(explore));
+    assert.match(
+      explore.stdout,
+      /\nUnder seed 1, failing: .+\nReplay it: deno task lab 01 --seed 1\n$/,
+    );
+    const bad = await tool("lab.ts", ["--root", root, "01", "--explore", "3", "--seed", "2"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^lab: --explore needs one lab, without --watch or --seed/);
+  });
+
+  it("explores a solved lab under every seed asked for", async () => {
+    const starterPath = joinPath(root, "labs/01-adder/adder.ts");
+    const starter = await Deno.readTextFile(starterPath);
+    await Deno.copyFile(joinPath(root, "solutions/01-adder/adder.ts"), starterPath);
+    try {
+      const result = await tool("lab.ts", ["--root", root, "01-adder", "--explore", "3"]);
+      assert.equal(result.code, 0, explain(result));
+      assert.ok(
+        result.stdout.endsWith("Every public test passed under each of 3 seeds (1 to 3).\n"),
+        explain(result),
+      );
+    } finally {
+      await Deno.writeTextFile(starterPath, starter);
+    }
+  });
+
   it("rejects an unknown lab with the list of labs", async () => {
     const result = await tool("lab.ts", ["--root", root, "07"]);
     assert.equal(result.code, 2, explain(result));
@@ -151,7 +183,7 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
   it("passes a sound course, with a progress line per lab and step", async () => {
     const root = await makeFixtureCourse();
     try {
-      const result = await tool("check.ts", ["--root", root]);
+      const result = await tool("check.ts", ["--root", root, "--seeds", "2"]);
       assert.equal(result.code, 0, explain(result));
       for (
         const line of [
@@ -161,6 +193,7 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           "  01-adder: starter, hidden tests: 2/3 fail",
           "  02-echo: solution, public tests: 2/2 pass",
           "  02-echo: starter, hidden tests: 1/1 fail",
+          "  01-adder: solution, public tests under seeds: pass under all 2 (a process per seed)",
           "  - 02-echo: notes/02-echo.md (the lab's chapter) does not exist yet",
         ]
       ) assert.ok(result.stdout.includes(`${line}\n`), `missing "${line}"\n${explain(result)}`);
@@ -193,7 +226,7 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
         'import { it } from "node:test";\nimport { shout } from "./echo.ts";\nit("is a function", () => {\n  if (typeof shout !== "function") throw new Error("no");\n});\n',
       );
       await Deno.writeTextFile(file("solutions/02-echo/helper.ts"), "export const x = 1;\n");
-      const result = await tool("check.ts", ["--root", root]);
+      const result = await tool("check.ts", ["--root", root, "--seeds", "2"]);
       assert.equal(result.code, 1, explain(result));
       const problems = result.stdout.slice(result.stdout.indexOf("\nProblems ("));
       for (

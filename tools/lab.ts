@@ -4,10 +4,15 @@
  *     deno task lab                 the labs in course order, each with its status, and what to do next
  *     deno task lab 04              run lab 04's public tests (also: 4, channels, 04-channels)
  *     deno task lab 04 --watch      the same, again on every save
+ *     deno task lab 04 --seed 8841  replay the run under seed 8841
+ *     deno task lab 04 --explore 200  run the tests under seeds 1 to 200, stop at a failing one
  *
  * A lab's public tests run in place (labs/<slug>/) in a separate `deno test`
  * process that may read only the lab folder and the primitives, plus what the
  * manifest's `permissions` adds (lab 05 reaches a local server).
+ *
+ * Every run is under a seeded schedule (labs/primitives/schedule.ts): a random
+ * seed unless `--seed` names one, printed with the command that replays it.
  *
  * A lab is "not started" when the manifest records the starter files' hashes
  * (the student edition does: `deno task release` writes them) and every file
@@ -55,11 +60,27 @@ import {
   statusOf,
 } from "./lab_view.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import {
+  allowSeedVariable,
+  exploreSeeds,
+  failingTests,
+  parseSeed,
+  parseSeedCount,
+  randomSeed,
+  replayCommand,
+  runSeedBatch,
+  seedEnv,
+  seedRange,
+} from "../core/seeds.ts";
 
 const USAGE = `Usage:
   deno task lab                  list the labs, their status, and what to do next
   deno task lab <lab>            run a lab's public tests; <lab> is 04, 4, channels or 04-channels
   deno task lab <lab> --watch    run them again whenever a file in the lab folder changes
+  deno task lab <lab> --seed <n> replay a run: the same seed gives the same interleaving
+  deno task lab <lab> --explore <count>
+                                 run the tests under seeds 1 to <count>; on a failure,
+                                 print its seed and the command that replays it
 
 Options:
   --no-check            run the tests even if the code does not type-check
@@ -102,7 +123,7 @@ export async function isUntouched(paths: CoursePaths, lab: LabEntry): Promise<bo
  * import { coursePaths, loadCourse } from "../core/lab_env.ts";
  * const paths = coursePaths(".");
  * const [lab] = (await loadCourse(paths)).labs;
- * const run = await runLab(paths, lab, { timeoutMs: 60_000 });
+ * const run = await runLab(paths, lab, { timeoutMs: 60_000, seed: 8841 });
  * ```
  */
 export async function runLab(
@@ -110,14 +131,15 @@ export async function runLab(
   lab: LabEntry,
   options: {
     timeoutMs: number;
+    /** The schedule's seed for the run (labs/primitives/schedule.ts). */
+    seed: number;
     typeCheck?: boolean;
     signal?: AbortSignal;
     onTestFinished?: (name: string) => void;
   },
 ): Promise<TestRun> {
   const labDir = joinPath(paths.labs, lab.slug);
-  const files = (await listFiles(labDir)).filter(isTestFile)
-    .map((name) => `labs/${lab.slug}/${name}`);
+  const files = await publicTestFiles(paths, lab);
   if (files.length === 0) {
     return {
       results: [],
@@ -128,12 +150,12 @@ export async function runLab(
       problem: { headline: `there are no *_test.ts files in labs/${lab.slug}/`, details: [] },
     };
   }
-  const config = joinPath(paths.root, "deno.json");
   return await runTests({
     cwd: paths.root,
     files,
-    configSource: await exists(config) ? config : undefined,
-    permissions: permissionFlags(lab, [labDir, paths.primitives]),
+    configSource: await courseConfig(paths),
+    permissions: allowSeedVariable(permissionFlags(lab, [labDir, paths.primitives])),
+    env: seedEnv(options.seed),
     timeoutMs: options.timeoutMs,
     typeCheck: options.typeCheck,
     signal: options.signal,
@@ -141,6 +163,18 @@ export async function runLab(
       if (event.kind === "result" && !event.isGroup) options.onTestFinished?.(event.name);
     },
   });
+}
+
+/** A lab's public test files, relative to the course folder. */
+async function publicTestFiles(paths: CoursePaths, lab: LabEntry): Promise<string[]> {
+  const names = (await listFiles(joinPath(paths.labs, lab.slug))).filter(isTestFile);
+  return names.map((name) => `labs/${lab.slug}/${name}`);
+}
+
+/** The course's deno.json, for runs in the course folder itself, if there is one. */
+async function courseConfig(paths: CoursePaths): Promise<string | undefined> {
+  const config = joinPath(paths.root, "deno.json");
+  return await exists(config) ? config : undefined;
 }
 
 /** Writes a line to stderr: progress goes there so stdout holds only the result. */
@@ -166,6 +200,8 @@ function liveCounter(): { onTestFinished: (name: string) => void; clear: () => v
 /** How the command was asked to run tests. */
 interface RunSettings {
   timeoutMs: number;
+  /** The seed given with --seed; without it each run draws a random one. */
+  seed: number | undefined;
   typeCheck: boolean;
   style: Style;
 }
@@ -176,11 +212,12 @@ async function courseTable(
   settings: RunSettings,
 ): Promise<number> {
   let done = 0;
-  progress(`Checking ${plural(course.labs.length, "lab")}…`);
+  const seed = settings.seed ?? randomSeed();
+  progress(`Checking ${plural(course.labs.length, "lab")} under seed ${seed}…`);
   const statuses = await mapPool(course.labs, parallelism(), async (lab): Promise<LabStatus> => {
     let status: LabStatus;
     if (await isUntouched(paths, lab)) status = { kind: "not-started" };
-    else status = statusOf(await runLab(paths, lab, settings));
+    else status = statusOf(await runLab(paths, lab, { ...settings, seed }));
     done++;
     progress(
       `  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}` +
@@ -199,16 +236,77 @@ async function oneLab(
   settings: RunSettings,
   signal?: AbortSignal,
 ): Promise<TestRun> {
-  progress(`Running the public tests of lab ${lab.id} (labs/${lab.slug})…`);
+  const seed = settings.seed ?? randomSeed();
+  progress(
+    `Running the public tests of lab ${lab.id} (labs/${lab.slug}) under seed ${seed} ` +
+      `(replay: ${replayCommand(lab.id, seed)})…`,
+  );
   const counter = liveCounter();
   const run = await runLab(paths, lab, {
     ...settings,
+    seed,
     signal,
     onTestFinished: counter.onTestFinished,
   });
   counter.clear();
   if (!run.aborted) console.log(renderLabRun(course, lab, run, settings.style));
   return run;
+}
+
+/**
+ * Runs a lab's tests under seeds 1 to `count`, stopping at the first failing
+ * one, whose run is shown as a normal run is, with its seed and the command
+ * that replays it.
+ */
+async function exploreLab(
+  paths: CoursePaths,
+  course: Course,
+  lab: LabEntry,
+  count: number,
+  settings: RunSettings,
+): Promise<TestRun | undefined> {
+  progress(`Running the public tests of lab ${lab.id} under up to ${plural(count, "seed")}…`);
+  const found = await exploreSeeds({
+    seeds: seedRange(1, count),
+    concurrency: parallelism(),
+    run: (seed, typeCheck) => runLab(paths, lab, { ...settings, seed, typeCheck }),
+    batch: async (seeds) =>
+      runSeedBatch({
+        cwd: paths.root,
+        primitives: "labs/primitives",
+        files: await publicTestFiles(paths, lab),
+        seeds,
+        permissions: (batchDir) =>
+          permissionFlags(lab, [joinPath(paths.labs, lab.slug), paths.primitives, batchDir]),
+        configSource: await courseConfig(paths),
+        timeoutMs: settings.timeoutMs,
+      }),
+    onRun: (seed, _run, passed) =>
+      progress(`  seed ${seed} alone: ${passed ? "passed" : "FAILED"}`),
+  });
+  if (found.unreplayable.length > 0) {
+    progress(
+      `Under ${plural(found.unreplayable.length, "seed")} (${found.unreplayable.join(", ")}) ` +
+        "a test failed only after the tests of earlier seeds had run in the same process, " +
+        "and passes alone: look for a task, timer or server one test leaves behind.",
+    );
+  }
+  if (!found.batched && count > 1) {
+    progress("(The tests do not share one process well, so each seed had a process of its own.)");
+  }
+  const failure = found.failures[0];
+  if (failure === undefined) {
+    console.log(
+      `Every public test passed under each of ${plural(found.tried, "seed")} (1 to ${count}).`,
+    );
+    return undefined;
+  }
+  console.log(renderLabRun(course, lab, failure.run, settings.style));
+  console.log(
+    `\nUnder seed ${failure.seed}, failing: ${failingTests(failure.run).join("; ")}\n` +
+      `Replay it: ${replayCommand(lab.id, failure.seed)}`,
+  );
+  return failure.run;
 }
 
 function isRelevantChange(event: Deno.FsEvent): boolean {
@@ -270,6 +368,8 @@ export async function main(args: string[]): Promise<number> {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let watch: boolean;
   let typeCheck: boolean;
+  let seed: number | undefined;
+  let explore: number | undefined;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -280,11 +380,20 @@ export async function main(args: string[]): Promise<number> {
     root = takeOption(rest, "--root") ?? Deno.cwd();
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
+    const seedText = takeOption(rest, "--seed");
+    if (seedText !== undefined) seed = parseSeed(seedText, "--seed");
+    const exploreText = takeOption(rest, "--explore");
+    if (exploreText !== undefined) explore = parseSeedCount(exploreText, "--explore");
     const unknown = rest.find((arg) => arg.startsWith("-"));
     if (unknown) throw new Error(`unknown option ${unknown}`);
     if (rest.length > 1) throw new Error(`expected one lab, got ${rest.join(" ")}`);
     if (watch && rest.length === 0) {
       throw new Error("--watch needs a lab: deno task lab 04 --watch");
+    }
+    if (explore !== undefined && (rest.length === 0 || watch || seed !== undefined)) {
+      throw new Error(
+        "--explore needs one lab, without --watch or --seed: deno task lab 04 --explore 200",
+      );
     }
   } catch (error) {
     console.error(`lab: ${(error as Error).message}\n\n${USAGE}`);
@@ -306,7 +415,7 @@ export async function main(args: string[]): Promise<number> {
     console.error(`lab: ${(error as Error).message}`);
     return 2;
   }
-  const settings: RunSettings = { timeoutMs, typeCheck, style: makeStyle(wantsColor()) };
+  const settings: RunSettings = { timeoutMs, seed, typeCheck, style: makeStyle(wantsColor()) };
   if (rest.length === 0) return await courseTable(paths, course, settings);
   const found = findLab(course, rest[0]);
   if (!found.ok) {
@@ -314,6 +423,9 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (watch) return await watchLab(paths, course, found.lab, settings);
+  if (explore !== undefined) {
+    return await exploreLab(paths, course, found.lab, explore, settings) === undefined ? 0 : 1;
+  }
   const run = await oneLab(paths, course, found.lab, settings);
   return statusOf(run).kind === "passing" ? 0 : 1;
 }

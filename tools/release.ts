@@ -115,6 +115,8 @@ You need [Deno](https://deno.com) 2.9 or newer (or run \`npx deno task lab\`).
 deno task lab              # every lab, its status, and what to do next
 deno task lab ${first.id}           # run lab ${first.id}'s tests (also: deno task lab ${first.slug})
 deno task lab ${first.id} --watch   # run them again on every save
+deno task lab ${first.id} --explore 200   # run them under 200 seeded schedules
+deno task lab ${first.id} --seed 8841    # replay the run under one seed
 \`\`\`
 
 A lab you have not touched shows as "not started"; once you edit its files the

@@ -14,6 +14,7 @@ import {
   type Task,
   unpark,
 } from "./runtime.ts";
+import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /** Options for a new channel. */
 export interface ChanOptions {
@@ -313,6 +314,7 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed, also while waiting.
    */
   send(value: T): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.send(value));
     const outcome = this.trySend(value);
     if (outcome === "sent") return completedVoid();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
@@ -336,6 +338,7 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed and its buffer drained.
    */
   recv(): Promise<RecvResult<T>> {
+    if (seeded && mustInterleave()) return interleave(() => this.recv());
     const ready = this.tryRecv() as RecvResult<T> | undefined;
     if (ready !== undefined) return ready[1] ? completed(ready) : CLOSED_RESULT;
     const promise = new Promise<RecvResult<T>>(captureResolvers);

@@ -5,6 +5,7 @@
  * @module
  */
 import { completedVoid, fatal, park, Parked, unpark } from "./runtime.ts";
+import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /**
  * How long a waiter may wait before the mutex switches to starvation mode:
@@ -163,6 +164,7 @@ export class Mutex {
    * caller always queues behind the existing waiters.
    */
   lock(): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.lock());
     if (!this.#locked && !this.#starving) {
       this.#locked = true;
       return acquiredAtOnce();

@@ -8,12 +8,15 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import process from "node:process";
+import { getSeed, pause, seeded, setSeed, settleSeeded } from "./schedule.ts";
 
 // Captured at load so that fake timers installed later by a test cannot stop
 // the primitives from reaching the real event loop.
-const realSetImmediate: (fn: () => void) => unknown = typeof globalThis.setImmediate === "function"
-  ? globalThis.setImmediate.bind(globalThis)
-  : (fn) => globalThis.setTimeout(fn, 0);
+/** @internal The real `setImmediate`, captured before any fake timers. */
+export const realSetImmediate: (fn: () => void) => unknown =
+  typeof globalThis.setImmediate === "function"
+    ? globalThis.setImmediate.bind(globalThis)
+    : (fn) => globalThis.setTimeout(fn, 0);
 const realSetTimeout = globalThis.setTimeout.bind(globalThis);
 /** The host's monotonic clock in milliseconds, never a fake one installed by a test. */
 export const realNow: () => number = performance.now.bind(performance);
@@ -121,7 +124,7 @@ export function go(fn: () => unknown): void {
   }
   const task = new Task();
   liveTasks.add(task);
-  Promise.resolve()
+  (seeded ? pause() : Promise.resolve())
     .then(() => taskStorage.run(task, fn))
     .finally(() => liveTasks.delete(task));
 }
@@ -190,7 +193,9 @@ let sliceStart = realNow();
 function shouldYield(): boolean {
   if (++opsSinceCheck < checkEvery) return false;
   opsSinceCheck = 0;
-  if (timersAreFaked()) return false;
+  // A seeded schedule pauses on its own, and a clock reading would make it
+  // depend on the machine's speed.
+  if (timersAreFaked() || seeded) return false;
   const now = realNow();
   if (now - sliceStart < sliceMs) return false;
   sliceStart = now;
@@ -204,7 +209,7 @@ function shouldYield(): boolean {
  * macrotask could then resume after the test had moved on, so under virtual
  * time the primitives never yield: there is no real timer to starve anyway.
  */
-function timersAreFaked(): boolean {
+export function timersAreFaked(): boolean {
   return "clock" in globalThis.setTimeout;
 }
 
@@ -236,6 +241,7 @@ export function completedVoid(): Promise<void> {
 
 /** Waits for a few turns of the event loop so that pending hand-offs can settle. */
 async function settle(turns: number): Promise<void> {
+  if (seeded) return await settleSeeded(turns);
   for (let i = 0; i < turns; i++) {
     await new Promise<void>((resolve) => realSetImmediate(resolve));
   }
@@ -342,6 +348,18 @@ function leakMessage(tasks: TaskInfo[], loose: ParkedInfo[]): string | null {
  * ```
  */
 export const runtime = {
+  /**
+   * Seeds the schedule (see schedule.ts): with a seed, the operations pause
+   * where the seed says and select draws from the seed's generator, so a
+   * program replays the same interleaving; `null` restores the default schedule.
+   */
+  setSeed(seed: number | null): void {
+    setSeed(seed);
+  },
+  /** The seed the schedule runs under (from `PRIMITIVES_SEED` or `setSeed`), or `null`. */
+  seed(): number | null {
+    return getSeed();
+  },
   /** The number of live `go()` tasks, like Go's `runtime.NumGoroutine()` (without the caller). */
   numGoroutine(): number {
     return liveTasks.size;

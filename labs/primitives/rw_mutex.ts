@@ -6,6 +6,7 @@
 import type { Locker } from "./cond.ts";
 import { acquiredAtOnce, LockWaiter, WaiterDeque } from "./mutex.ts";
 import { fatal, park } from "./runtime.ts";
+import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 /**
  * A reader/writer mutual exclusion lock, Go's `sync.RWMutex`: any number of
@@ -72,6 +73,7 @@ export class RWMutex {
 
   /** Locks for reading: waits while a writer holds the lock or is waiting for it. */
   rLock(): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.rLock());
     if (!this.#writerAnnounced) {
       this.#readers++;
       return acquiredAtOnce();
@@ -111,6 +113,7 @@ export class RWMutex {
    * behind it; it gets the lock once the readers already inside have left.
    */
   lock(): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.lock());
     if (!this.#writerAnnounced && this.#readers === 0) {
       this.#writerHolds = true;
       return acquiredAtOnce();

@@ -14,6 +14,7 @@ import {
 } from "./chan.ts";
 import { Panic } from "./panic.ts";
 import { completed, park } from "./runtime.ts";
+import { interleave, mustInterleave, random, seeded } from "./schedule.ts";
 
 /** A receive case: `case v, ok := <-ch`. */
 export interface RecvCase<T> {
@@ -116,10 +117,11 @@ function channelOf(c: SelectCase, index: number): Chan<unknown> | null {
  * The one source of randomness in `select`: a uniformly random integer in
  * `0..n-1`. Both of select's random choices, which ready case wins and in
  * which order a blocked select registers its cases, draw from it (through
- * {@linkcode pollOrder}), so a seeded scheduler only has to replace this body.
+ * {@linkcode pollOrder}): `Math.random` on the default schedule, the seed's
+ * generator under a seeded one (schedule.ts swaps `random`).
  */
 function selectRandom(n: number): number {
-  return Math.floor(Math.random() * n);
+  return Math.floor(random() * n);
 }
 
 /**
@@ -172,6 +174,7 @@ export function select(cases: readonly SelectCase[], options?: SelectOptions): P
     throw new TypeError("Cannot select: cases must be an array of recv(ch) and send(ch, v) cases");
   }
   const chans = cases.map(channelOf);
+  if (seeded && mustInterleave()) return interleave(() => select(cases, options!));
   const order = pollOrder(cases.length);
   for (const i of order) {
     const chan = chans[i];

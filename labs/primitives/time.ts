@@ -16,6 +16,7 @@ import {
   releaseSoftTimer,
   type SoftTimer,
 } from "./runtime.ts";
+import { pause, seeded } from "./schedule.ts";
 
 /**
  * One millisecond, the unit of every duration in this module.
@@ -118,14 +119,23 @@ function schedule(ms: number, fire: () => void, onArm?: (handle: unknown) => voi
   const clearTimer = globalThis.clearTimeout;
   let remaining = Math.max(0, ms);
   let handle: ReturnType<typeof setTimeout>;
+  let cancelled = false;
+  // Seeded, the timer fires after a pause of the seed's choosing, so that
+  // timers due at the same instant can go off in either order (on real
+  // timers; fake ones run each due timer on a real turn of its own, after the
+  // previous one's pause has ended). It stays pending, and cancellable, until then.
+  const due = () => (seeded ? pause().then(() => cancelled || fire()) : fire());
   const arm = () => {
     const step = Math.min(remaining, maxTimerDelay);
     remaining -= step;
-    handle = setTimer(() => (remaining > 0 ? arm() : fire()), step);
+    handle = setTimer(() => (remaining > 0 ? arm() : due()), step);
     onArm?.(handle);
   };
   arm();
-  return () => clearTimer(handle);
+  return () => {
+    cancelled = true;
+    clearTimer(handle);
+  };
 }
 
 /** Calls `tick` every `period` milliseconds until the returned function is called. */

@@ -5,6 +5,7 @@
  */
 import { Panic } from "./panic.ts";
 import { go, park, Parked, unpark } from "./runtime.ts";
+import { interleave, mustInterleave, seeded } from "./schedule.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -94,6 +95,7 @@ export class WaitGroup {
    * leak reports and the goroutine dump as `sync.WaitGroup.wait`.
    */
   wait(): Promise<void> {
+    if (seeded && mustInterleave()) return interleave(() => this.wait());
     if (this.#counter === 0) return RESOLVED;
     return new Promise<void>((resolve) => {
       const waiter = new WaitGroupWaiter(resolve);

@@ -94,6 +94,9 @@ export async function processAll<J, R>(
           outcome = { index, ok: true, value: await work(runCtx, jobs[index]) };
         } catch (error) {
           outcome = { index, ok: false, error };
+          // Cancel here, not when the collector gets to the outcome: until
+          // then this worker, or another, could start a job after the failure.
+          cancel();
         }
         // The collector below receives until `outcomes` is closed, so this
         // send always completes.
