@@ -43,7 +43,10 @@ function startMain(args: string[]): Program {
       stderr: "piped",
     }).spawn();
     const read = async (stream: ReadableStream<Uint8Array>, onText: (text: string) => void) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) onText(text);
+      // A TextDecoder per stream, not TextDecoderStream: its types clash with Deno's when the
+      // whole tree is type-checked together.
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
     };
     const outputs = Promise.all([
       read(child.stdout, onStdout).finally(() => announce(null)),
