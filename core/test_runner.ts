@@ -54,9 +54,9 @@ export interface TestRunOptions {
    */
   flags?: string[];
   /**
-   * Most bytes the run may print, stdout and stderr together. Past it the runner
-   * stops reading and kills the process, so a print loop can neither fill memory
-   * nor stall the run; the JUnit report is then never written. No cap by default.
+   * Most bytes of the run's printed output kept, stdout and stderr together. Past
+   * it the rest is read and dropped, so a print loop can neither fill memory nor
+   * stall the run, and the tests go on to write their report. No cap by default.
    */
   maxOutputBytes?: number;
   /**
@@ -67,6 +67,21 @@ export interface TestRunOptions {
   ownProcessGroup?: boolean;
   /** Wall-clock limit; the process is killed past it. */
   timeoutMs: number;
+  /**
+   * A command to run `deno test` under, such as `["timeout", "-k", "5", "65"]` or a
+   * namespace tool: `deno` and its arguments are appended to it.
+   */
+  wrapper?: string[];
+  /** Extra environment variables for the run (`PRIMITIVES_SEED`, say). */
+  env?: Record<string, string>;
+  /**
+   * Most resident memory, in MiB, the run's whole process group may hold (workers and
+   * child processes included), polled from /proc on Linux. Past it the group is killed.
+   * Needs `ownProcessGroup`. No cap by default.
+   */
+  maxMemoryMb?: number;
+  /** Where the run's temporary report folder goes (the system's default when absent). */
+  tempDir?: string;
   /** Stops the run early (for `--watch`, when a file changes mid-run). */
   signal?: AbortSignal;
   /** Called for every line of the runner's live stream that means something, for progress. */
@@ -83,8 +98,13 @@ export interface TestRun {
   timedOut: boolean;
   /** True when the run was stopped through `signal`. */
   aborted: boolean;
-  /** True when the run printed more than `maxOutputBytes` and was killed. */
+  /**
+   * True when the run printed more than `maxOutputBytes`: the rest was read and
+   * dropped, and the run went on (its report still counts).
+   */
   outputLimited?: boolean;
+  /** True when the run's processes held more than `maxMemoryMb` and were killed. */
+  memoryLimited?: boolean;
   /**
    * True when `results` come from the JUnit report the runner wrote, which the
    * tested code cannot reach; false when they were pieced together from the live
@@ -227,6 +247,85 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number):
   return dropped > 0 ? `${text}\n… ${dropped} more bytes of errors not shown` : text;
 }
 
+/** Longest text between two XML tags kept from a JUnit report before parsing. */
+const MAX_REPORT_TEXT = 64 * 1024;
+
+/**
+ * A JUnit report with every run of text longer than {@linkcode MAX_REPORT_TEXT}
+ * (a 50 MB assertion message) cut short, so that reading it stays fast. Text
+ * never holds `<` or `>` (the writer escapes them), so tags are untouched.
+ *
+ * @example
+ * ```ts
+ * import { trimLongTexts } from "./test_runner.ts";
+ * trimLongTexts(`<failure>${"x".repeat(100_000)}</failure>`).length < 70_000; // → true
+ * ```
+ */
+export function trimLongTexts(xml: string): string {
+  if (xml.length <= MAX_REPORT_TEXT) return xml;
+  return xml.replace(
+    new RegExp(`[^<>]{${MAX_REPORT_TEXT},}`, "g"),
+    (text) =>
+      `${text.slice(0, MAX_REPORT_TEXT)}… (${text.length - MAX_REPORT_TEXT} more characters)`,
+  );
+}
+
+/**
+ * The resident memory, in bytes, of every process in process group `group`,
+ * from /proc (Linux); `undefined` where /proc cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { groupResidentBytes } from "./test_runner.ts";
+ * await groupResidentBytes(12345); // → 73400320
+ * ```
+ */
+export async function groupResidentBytes(group: number): Promise<number | undefined> {
+  let total = 0;
+  try {
+    for await (const entry of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+        // The command name (field 2) may hold spaces: fields are counted after its ")".
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        if (Number(fields[2]) !== group) continue; // field 5, the process group
+        total += Number(fields[21]) * PAGE_SIZE; // field 24, resident pages
+      } catch {
+        // the process ended while being read
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return total;
+}
+
+const PAGE_SIZE = 4096;
+const MEMORY_POLL_MS = 250;
+
+/** Calls `onExceeded` once the group's resident memory passes `maxBytes`; polls until stopped. */
+function watchGroupMemory(
+  group: number,
+  maxBytes: number,
+  onExceeded: () => void,
+): { stop: () => void } {
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped) {
+      const bytes = await groupResidentBytes(group);
+      if (bytes === undefined) return; // no /proc: nothing to watch with
+      if (bytes > maxBytes && !stopped) {
+        onExceeded();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, MEMORY_POLL_MS));
+    }
+  };
+  poll();
+  return { stop: () => (stopped = true) };
+}
+
 /**
  * Runs `deno test` on `options.files` in `options.cwd`. Never throws for a
  * failing, crashing or hanging test run: all of that is in the returned
@@ -243,7 +342,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number):
  * ```
  */
 export async function runTests(options: TestRunOptions): Promise<TestRun> {
-  const reportDir = await Deno.makeTempDir({ prefix: "lab-report-" });
+  const reportDir = await Deno.makeTempDir({ prefix: "lab-report-", dir: options.tempDir });
   const reportPath = joinPath(reportDir, "junit.xml");
   try {
     const configFlags: string[] = [];
@@ -253,19 +352,21 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       // The lock file belongs beside the course's own config, not this temporary one.
       configFlags.push(`--config=${config}`, "--no-lock");
     }
-    const command = new Deno.Command(Deno.execPath(), {
-      args: [
-        "test",
-        ...configFlags,
-        ...(options.typeCheck === false ? ["--no-check"] : []),
-        "--reporter=pretty",
-        `--junit-path=${reportPath}`,
-        ...(options.flags ?? []),
-        ...options.permissions,
-        ...options.files,
-      ],
+    const denoArgs = [
+      "test",
+      ...configFlags,
+      ...(options.typeCheck === false ? ["--no-check"] : []),
+      "--reporter=pretty",
+      `--junit-path=${reportPath}`,
+      ...(options.flags ?? []),
+      ...options.permissions,
+      ...options.files,
+    ];
+    const [program, ...args] = [...options.wrapper ?? [], Deno.execPath(), ...denoArgs];
+    const command = new Deno.Command(program, {
+      args,
       cwd: options.cwd,
-      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0", ...options.env },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -275,6 +376,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     let timedOut = false;
     let aborted = false;
     let outputLimited = false;
+    let memoryLimited = false;
     const kill = () => {
       try {
         // A detached child leads its own process group, whose id is its pid.
@@ -291,11 +393,10 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       return stream.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
-            if (outputLimited) return; // drained and dropped until the killed process closes the pipe
+            if (outputLimited) return; // read and dropped, so the run is never stalled on a full pipe
             printed += chunk.byteLength;
             if (printed > limit) {
               outputLimited = true;
-              kill();
               controller.enqueue(chunk.subarray(0, chunk.byteLength - (printed - limit)));
               return;
             }
@@ -308,6 +409,12 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       timedOut = true;
       kill();
     }, options.timeoutMs);
+    const memoryWatch = options.maxMemoryMb !== undefined && options.ownProcessGroup
+      ? watchGroupMemory(child.pid, options.maxMemoryMb * 1024 * 1024, () => {
+        memoryLimited = true;
+        kill();
+      })
+      : undefined;
     const onAbort = () => {
       aborted = true;
       kill();
@@ -322,13 +429,16 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     const stderrDone = readCapped(capped(child.stderr), MAX_STDERR_BYTES);
     const [status, , stderr] = await Promise.all([child.status, stdoutDone, stderrDone]);
     clearTimeout(timer);
+    memoryWatch?.stop();
+    // Whatever the run started and left behind goes with it, pass or fail.
+    if (options.ownProcessGroup) kill();
     options.signal?.removeEventListener("abort", onAbort);
-    const exitCode = timedOut || aborted || outputLimited ? null : status.code;
+    const exitCode = timedOut || aborted || memoryLimited ? null : status.code;
 
     let results: TestResult[] | undefined;
     if (exitCode !== null) {
       try {
-        results = parseJunit(await Deno.readTextFile(reportPath));
+        results = parseJunit(trimLongTexts(await Deno.readTextFile(reportPath)));
       } catch {
         results = undefined; // no report (a type error stops the run before any test)
       }
@@ -369,10 +479,10 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
           ...(last ? [`last finished: "${last.name}"`] : []),
         ],
       };
-    } else if (outputLimited) {
+    } else if (memoryLimited) {
       problem = {
-        headline: `the tests printed more than ${options.maxOutputBytes} bytes and were ` +
-          `stopped (a print in a loop?)`,
+        headline: `the tests' processes held more than ${options.maxMemoryMb} MiB of memory ` +
+          `and were stopped (data that only grows, or workers that never end?)`,
         details: [],
       };
     } else if (aborted) {
@@ -399,6 +509,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       timedOut,
       aborted,
       outputLimited,
+      memoryLimited,
       fromReport,
       problem,
       strayOutput: live.strayOutput,

@@ -9,6 +9,7 @@ import {
   runPassed,
   runTests,
   type TestRun,
+  trimLongTexts,
 } from "./test_runner.ts";
 import type { TestResult } from "./test_report.ts";
 
@@ -127,10 +128,16 @@ const ready = (() => { throw new Error("setup exploded"); })();
 it("never registered", () => { console.log(ready); });
 `,
       "noisy_test.ts": `import { it } from "node:test";
-it("prints forever", async () => {
+it("prints 400 KB, then passes", () => {
+  for (let line = 0; line < 400; line++) console.log("x".repeat(1000));
+});
+`,
+      "hog_test.ts": `import { it } from "node:test";
+it("holds memory outside the heap until it is stopped", async () => {
+  const kept = [];
   for (;;) {
-    console.log("x".repeat(1000));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    kept.push(new Uint8Array(16 << 20).fill(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 });
 `,
@@ -251,7 +258,7 @@ it("may read its folder only", async () => {
     assert.equal(run.problem?.details[0], "Error: setup exploded");
   });
 
-  it("kills a run that prints more than maxOutputBytes, long before its time limit", async () => {
+  it("keeps the first maxOutputBytes of a flood, drops the rest, and still reads the report", async () => {
     const run = await runTests({
       cwd: dir,
       files: ["noisy_test.ts"],
@@ -262,9 +269,38 @@ it("may read its folder only", async () => {
     });
     assert.equal(run.outputLimited, true);
     assert.equal(run.timedOut, false);
+    assert.equal(run.fromReport, true);
+    assert.ok(run.results.length > 0);
+    const kept = run.strayOutput.join("\n").length +
+      run.results.reduce((total, test) => total + (test.output ?? []).join("\n").length, 0);
+    assert.ok(kept <= 64 * 1024, `kept ${kept} bytes`);
+  });
+
+  it("kills the whole process group when its resident memory passes maxMemoryMb", {
+    skip: (!onDeno || Deno.build.os !== "linux") && "reads /proc, on Deno",
+  }, async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["hog_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+      ownProcessGroup: true,
+      maxMemoryMb: 300,
+    });
+    assert.equal(run.memoryLimited, true);
+    assert.equal(run.timedOut, false);
     assert.equal(run.exitCode, null);
-    assert.equal(run.fromReport, false);
-    assert.match(run.problem?.headline ?? "", /printed more than 65536 bytes/);
+    assert.match(run.problem?.headline ?? "", /more than 300 MiB of memory/);
+  });
+
+  it("cuts the long texts of a JUnit report short before reading it", () => {
+    const xml = `<testsuites><testsuite><testcase name="a"><failure message="m">${
+      "x".repeat(200_000)
+    }</failure></testcase></testsuites>`;
+    const trimmed = trimLongTexts(xml);
+    assert.ok(trimmed.length < 70_000);
+    assert.match(trimmed, /… \(134464 more characters\)<\/failure>/);
   });
 
   it("passes its extra flags to deno test", async () => {

@@ -3,7 +3,7 @@
  * their per-lab grades: one entry per hidden test, named `"<lab slug>: <test>"`,
  * with its score, maximum, status, the failure message as `output` (from the
  * JUnit report or the grader, never from what the code printed) and visibility
- * `after_published`, since the tests are hidden.
+ * `after_due_date`, so that a hidden test's name and message reach no student before the due date.
  *
  * Pure functions only: no file system, no `Deno` global.
  *
@@ -19,8 +19,8 @@
 
 import { type LabGrade, roundPoints } from "./score.ts";
 
-/** Gradescope's visibility for a hidden test: shown once the grades are published. */
-export const HIDDEN_VISIBILITY = "after_published";
+/** Gradescope's visibility for a hidden test: shown once the due date has passed, never before. */
+export const HIDDEN_VISIBILITY = "after_due_date";
 
 /** One test in Gradescope's format. */
 export interface GradescopeTest {
@@ -83,7 +83,7 @@ export function labLine(grade: LabGrade): string {
  * import { gradescopeResults } from "./results.ts";
  * import type { LabGrade } from "./score.ts";
  * declare const grades: LabGrade[];
- * gradescopeResults(grades).tests.every((test) => test.visibility === "after_published"); // → true
+ * gradescopeResults(grades).tests.every((test) => test.visibility === "after_due_date"); // → true
  * ```
  */
 export function gradescopeResults(grades: LabGrade[]): GradescopeResults {

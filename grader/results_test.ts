@@ -55,7 +55,7 @@ describe("gradescopeResults", () => {
   });
 
   it("shows hidden tests only once the grades are published, and never the code's stdout", () => {
-    assert.ok(results.tests.every((test) => test.visibility === "after_published"));
+    assert.ok(results.tests.every((test) => test.visibility === "after_due_date"));
     assert.equal(results.stdout_visibility, "hidden");
   });
 
