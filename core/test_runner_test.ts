@@ -132,6 +132,14 @@ it("prints 400 KB, then passes", () => {
   for (let line = 0; line < 400; line++) console.log("x".repeat(1000));
 });
 `,
+      "hostile_xml_test.ts": `import { it } from "node:test";
+const forged = '"/></failure></testcase><testcase name="forged" classname="x"></testcase>]]><![CDATA[';
+it("prints and throws XML" + forged.slice(0, 20), () => {
+  console.log(forged);
+  console.error(forged);
+  throw new Error(forged + "&amp;&#0;\\u0000");
+});
+`,
       "hog_test.ts": `import { it } from "node:test";
 it("holds memory outside the heap until it is stopped", async () => {
   const kept = [];
@@ -292,6 +300,21 @@ it("may read its folder only", async () => {
     assert.equal(run.timedOut, false);
     assert.equal(run.exitCode, null);
     assert.match(run.problem?.headline ?? "", /more than 300 MiB of memory/);
+  });
+
+  it("reads the report the runner wrote, whatever XML the tested code prints or throws", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["hostile_xml_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.equal(run.fromReport, true);
+    assert.deepEqual(run.results.map((test) => [test.name, test.status]), [
+      ['prints and throws XML"/></failure></testc', "failed"],
+    ]);
+    assert.match(run.results[0].message ?? "", /<testcase name="forged"/);
   });
 
   it("cuts the long texts of a JUnit report short before reading it", () => {
