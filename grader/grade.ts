@@ -476,14 +476,26 @@ async function lockOutput(out: string): Promise<() => Promise<void>> {
   throw new GradeError(`could not take the lock ${path}: another run keeps taking it`);
 }
 
-/** Folders shown again inside hidden ones: Deno's executable, Deno's cache. */
-function foldersToShow(hidden: string[]): string[] {
-  const candidates = [Deno.execPath().replace(/\/[^/]*$/, "")];
+/**
+ * Folders shown again inside hidden ones: Deno's executable, Deno's cache, and
+ * the course's node_modules (public packages, and the runtimes lab 06's tests start).
+ */
+function foldersToShow(root: string, hidden: string[]): string[] {
+  const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
   const cache = Deno.env.get("DENO_DIR");
   if (cache) candidates.push(absolutePath(cache));
   return candidates.filter((dir) =>
     hidden.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
   );
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The grades kept under `out` for a student, by lab slug. */
@@ -601,7 +613,7 @@ export async function gradeSubmissions(
     tempRoot,
     namespace,
     hide,
-    show: foldersToShow(hide),
+    show: foldersToShow(absolutePath(paths.root), hide).filter((dir) => existsSync(dir)),
     seeds: options.seeds ?? DEFAULT_SEEDS,
     typeCheck: options.typeCheck ?? false,
   };
