@@ -173,10 +173,10 @@ export function selectLabs(course: Course, wanted?: string[]): LabEntry[] {
   return course.labs.filter((lab) => chosen.has(lab.slug));
 }
 
-/** A name as it may be printed on a terminal: control characters shown as `?`. */
+/** A name as it may be printed on a terminal: control and bidirectional characters shown as `?`. */
 function printable(name: string): string {
   // deno-lint-ignore no-control-regex -- the point is to find control characters
-  return name.replace(/[\x00-\x1f\x7f]/g, "?");
+  return name.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "?");
 }
 
 function seconds(ms: number): string {
