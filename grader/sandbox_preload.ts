@@ -21,6 +21,11 @@
  * `Temporal.Now` on a copy. So `Date` and `Temporal` are given back as thin
  * stand-ins over the frozen originals, with those two properties writable.
  *
+ * `lockdown()` removes the built-ins its version does not know yet (with ses
+ * 2.3.0 and Deno 2.9: `RegExp.escape` and `Error.isError`), so neither the
+ * tests nor the labs may use them. Workers start realms of their own, which are
+ * not frozen: code there cannot reach the tests' realm, only post messages to it.
+ *
  * The Web storage a sandbox could fill without any write permission
  * (`caches`, `localStorage`, `sessionStorage`) is removed.
  *

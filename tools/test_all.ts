@@ -86,6 +86,7 @@ const steps: Step[] = [
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
         "grader/testdata",
+        "grader/gradescope",
       ]),
   },
   {
@@ -103,6 +104,7 @@ const steps: Step[] = [
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
         "grader/testdata",
+        "grader/gradescope",
       ]),
   },
   {
