@@ -270,18 +270,21 @@ export function trimLongTexts(xml: string): string {
   );
 }
 
-/**
- * The resident memory, in bytes, of every process in process group `group`,
- * from /proc (Linux); `undefined` where /proc cannot be read.
- *
- * @example
- * ```ts
- * import { groupResidentBytes } from "./test_runner.ts";
- * await groupResidentBytes(12345); // → 73400320
- * ```
- */
-export async function groupResidentBytes(group: number): Promise<number | undefined> {
-  let total = 0;
+/** One process as /proc/<pid>/stat has it. */
+interface ProcessStat {
+  pid: number;
+  parent: number;
+  group: number;
+  residentBytes: number;
+  /** When it started, in clock ticks since boot: with the pid, names one process for good. */
+  started: string;
+}
+
+const PAGE_SIZE = 4096;
+const MEMORY_POLL_MS = 250;
+
+async function processStats(): Promise<ProcessStat[] | undefined> {
+  const stats: ProcessStat[] = [];
   try {
     for await (const entry of Deno.readDir("/proc")) {
       if (!/^\d+$/.test(entry.name)) continue;
@@ -289,8 +292,13 @@ export async function groupResidentBytes(group: number): Promise<number | undefi
         const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
         // The command name (field 2) may hold spaces: fields are counted after its ")".
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        if (Number(fields[2]) !== group) continue; // field 5, the process group
-        total += Number(fields[21]) * PAGE_SIZE; // field 24, resident pages
+        stats.push({
+          pid: Number(entry.name),
+          parent: Number(fields[1]), // field 4
+          group: Number(fields[2]), // field 5
+          residentBytes: Number(fields[21]) * PAGE_SIZE, // field 24, resident pages
+          started: fields[19], // field 22
+        });
       } catch {
         // the process ended while being read
       }
@@ -298,24 +306,61 @@ export async function groupResidentBytes(group: number): Promise<number | undefi
   } catch {
     return undefined;
   }
-  return total;
+  return stats;
 }
 
-const PAGE_SIZE = 4096;
-const MEMORY_POLL_MS = 250;
+/**
+ * The processes a run consists of: those in process group `root` (the run's
+ * own, whose id is its first process's pid) and every descendant of `root`,
+ * even one that left the group (`setsid`), with their resident memory in
+ * bytes, from /proc (Linux); `undefined` where /proc cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { runProcesses } from "./test_runner.ts";
+ * const run = await runProcesses(12345);
+ * console.log(run?.pids.length, run?.residentBytes); // → 3 73400320
+ * ```
+ */
+export async function runProcesses(
+  root: number,
+): Promise<{ pids: number[]; residentBytes: number; started: Map<number, string> } | undefined> {
+  const stats = await processStats();
+  if (stats === undefined) return undefined;
+  const children = new Map<number, ProcessStat[]>();
+  for (const stat of stats) children.set(stat.parent, [...children.get(stat.parent) ?? [], stat]);
+  const found = new Map<number, ProcessStat>();
+  const queue = stats.filter((stat) => stat.group === root || stat.pid === root);
+  while (queue.length > 0) {
+    const next = queue.pop()!;
+    if (found.has(next.pid)) continue;
+    found.set(next.pid, next);
+    queue.push(...children.get(next.pid) ?? []);
+  }
+  let residentBytes = 0;
+  for (const stat of found.values()) residentBytes += stat.residentBytes;
+  const started = new Map([...found.values()].map((stat) => [stat.pid, stat.started]));
+  return { pids: [...found.keys()], residentBytes, started };
+}
 
-/** Calls `onExceeded` once the group's resident memory passes `maxBytes`; polls until stopped. */
-function watchGroupMemory(
-  group: number,
+/**
+ * Calls `onExceeded` once the run's resident memory passes `maxBytes`; polls
+ * until stopped. `killSeen` kills every process the polls saw that is still
+ * the same process: one that left the group and outlived its parent included.
+ */
+function watchRunMemory(
+  root: number,
   maxBytes: number,
   onExceeded: () => void,
-): { stop: () => void } {
+): { stop: () => void; killSeen: () => Promise<void> } {
   let stopped = false;
+  const seen = new Map<number, string>();
   const poll = async () => {
     while (!stopped) {
-      const bytes = await groupResidentBytes(group);
-      if (bytes === undefined) return; // no /proc: nothing to watch with
-      if (bytes > maxBytes && !stopped) {
+      const run = await runProcesses(root);
+      if (run === undefined) return; // no /proc: nothing to watch with
+      for (const [pid, started] of run.started) seen.set(pid, started);
+      if (run.residentBytes > maxBytes && !stopped) {
         onExceeded();
         return;
       }
@@ -323,7 +368,21 @@ function watchGroupMemory(
     }
   };
   poll();
-  return { stop: () => (stopped = true) };
+  return {
+    stop: () => (stopped = true),
+    killSeen: async () => {
+      for (const [pid, started] of seen) {
+        try {
+          const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+          if (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] === started) {
+            Deno.kill(pid, "SIGKILL");
+          }
+        } catch {
+          // gone already
+        }
+      }
+    },
+  };
 }
 
 /**
@@ -410,7 +469,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       kill();
     }, options.timeoutMs);
     const memoryWatch = options.maxMemoryMb !== undefined && options.ownProcessGroup
-      ? watchGroupMemory(child.pid, options.maxMemoryMb * 1024 * 1024, () => {
+      ? watchRunMemory(child.pid, options.maxMemoryMb * 1024 * 1024, () => {
         memoryLimited = true;
         kill();
       })
@@ -432,6 +491,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     memoryWatch?.stop();
     // Whatever the run started and left behind goes with it, pass or fail.
     if (options.ownProcessGroup) kill();
+    await memoryWatch?.killSeen();
     options.signal?.removeEventListener("abort", onAbort);
     const exitCode = timedOut || aborted || memoryLimited ? null : status.code;
 

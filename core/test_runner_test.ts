@@ -163,6 +163,13 @@ it("starts a child and hangs", async () => {
   await new Promise(() => {});
 });
 `,
+      "escapes_test.ts": `import { it } from "node:test";
+it("starts a child in a session of its own, and passes", async () => {
+  const child = new Deno.Command("setsid", { args: ["sleep", "30"], stdout: "null" }).spawn();
+  console.log("child pid " + child.pid);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+});
+`,
       "reads_test.ts": `import { it } from "node:test";
 import assert from "node:assert/strict";
 it("may read its folder only", async () => {
@@ -364,6 +371,34 @@ it("may read its folder only", async () => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     assert.ok(state === "" || state === "Z", `sleep ${childPid} is still alive (state ${state})`);
+  });
+
+  it("kills, once a run passed, a child that left its process group, and counts it in its memory", {
+    skip: (!onDeno || Deno.build.os !== "linux") && "reads /proc, on Deno",
+  }, async () => {
+    let childPid = 0;
+    const run = await runTests({
+      cwd: dir,
+      files: ["escapes_test.ts"],
+      permissions: ["--no-prompt", "--allow-run=setsid"],
+      timeoutMs: 30_000,
+      typeCheck: false,
+      ownProcessGroup: true,
+      maxMemoryMb: 4096,
+      onEvent: (event) => {
+        const pid = event.kind === "output" ? /^child pid (\d+)$/.exec(event.line) : null;
+        if (pid) childPid = Number(pid[1]);
+      },
+    });
+    assert.deepEqual(run.results.map((test) => test.status), ["passed"]);
+    assert.notEqual(childPid, 0, "the test printed its child's pid");
+    let state = "";
+    try {
+      state = (await Deno.readTextFile(`/proc/${childPid}/stat`)).split(") ")[1]?.[0] ?? "";
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    assert.ok(state === "" || state === "Z", `${childPid} is still alive (state ${state})`);
   });
 
   it("stops when asked to", async () => {
