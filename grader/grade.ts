@@ -43,7 +43,7 @@ import {
   walkFiles,
 } from "../core/lab_env.ts";
 import { type ClassSummary, classSummary, gradebookCsv, type LabColumn } from "./gradebook.ts";
-import { gradescopeResults } from "./results.ts";
+import { gradescopeResults, type Visibility } from "./results.ts";
 import {
   DEFAULT_LIMITS,
   DEFAULT_SEEDS,
@@ -103,6 +103,8 @@ export interface GradeOptions {
   seeds?: number[];
   /** Type-check each student's code before running it (off by default: see `SandboxSetup`). */
   typeCheck?: boolean;
+  /** When students see the hidden tests' results in Gradescope (default `after_due_date`). */
+  visibility?: Visibility;
   /** Progress lines. */
   log?: (line: string) => void;
   /** Stops the grading: runs under way are killed, and nothing half-done is kept. */
@@ -730,7 +732,10 @@ export async function gradeSubmissions(
       const ordered = columns.map((column) => kept.get(column.slug))
         .filter((grade): grade is LabGrade => grade !== undefined);
       grades.set(student, ordered);
-      await writeJsonAtomic(joinPath(out, student, "results.json"), gradescopeResults(ordered));
+      await writeJsonAtomic(
+        joinPath(out, student, "results.json"),
+        gradescopeResults(ordered, options.visibility),
+      );
     }
     const summary = classSummary(course.title, columns, grades, new Date().toISOString());
     await writeJsonAtomic(joinPath(out, "summary.json"), { ...summary, skipped });

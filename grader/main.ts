@@ -5,7 +5,8 @@
  *
  *     deno task grade <submissions> [--out <dir>] [--labs 01,04] [--jobs N]
  *                     [--seeds 1,2] [--timeout-ms N] [--memory-mb N] [--type-check]
- *                     [--single] [--resume|--fresh] [--root <course>]
+ *                     [--single] [--visibility after_due_date] [--resume|--fresh]
+ *                     [--root <course>]
  *
  * Exits 0 when everything was graded, 1 when grading could not start or the
  * hidden tests cannot be trusted, 2 for a wrong command line, 130 when stopped
@@ -25,12 +26,13 @@ import { takeFlag, takeOption } from "../core/lab_env.ts";
 import { GradeError, gradeSubmissions } from "./grade.ts";
 import { DEFAULT_LIMITS, DEFAULT_SEEDS } from "./sandbox.ts";
 import { progressReporter } from "./progress.ts";
+import { HIDDEN_VISIBILITY, VISIBILITIES, type Visibility } from "./results.ts";
 import { SubmissionsError } from "./submissions.ts";
 
 const USAGE =
   `Usage: deno task grade <submissions> [--out <dir>] [--labs 01,04] [--jobs N] [--seeds 1,2]
                        [--timeout-ms N] [--memory-mb N] [--type-check] [--single]
-                       [--resume | --fresh] [--root <course>]
+                       [--visibility after_due_date] [--resume | --fresh] [--root <course>]
 
 Runs the hidden tests of every lab on every submission, each in a fresh sandbox
 (read of its own folder only, no write, network, environment or commands, a frozen
@@ -57,6 +59,8 @@ Options:
   --memory-mb <n>    resident memory of one run's processes together (default: ${DEFAULT_LIMITS.memoryMb})
   --type-check       type-check each student's code first (a type error scores 0)
   --single           <submissions> is one submission, named after its folder
+  --visibility <v>   when students see the hidden tests' results in Gradescope: hidden,
+                     after_due_date (default), after_published or visible
   --resume           reuse the grades an earlier run kept, where nothing changed (default)
   --fresh            regrade everything
   --root <folder>    the course folder, with deno.json (default: the current folder)
@@ -116,6 +120,10 @@ export async function main(
     const seeds = takeOption(rest, "--seeds");
     const typeCheck = takeFlag(rest, "--type-check");
     const single = takeFlag(rest, "--single");
+    const visibility = takeOption(rest, "--visibility") ?? HIDDEN_VISIBILITY;
+    if (!(VISIBILITIES as readonly string[]).includes(visibility)) {
+      throw new Error(`--visibility is one of ${VISIBILITIES.join(", ")}, not "${visibility}"`);
+    }
     const root = takeOption(rest, "--root") ?? Deno.cwd();
     const resume = takeFlag(rest, "--resume");
     const fresh = takeFlag(rest, "--fresh");
@@ -138,6 +146,7 @@ export async function main(
       seeds: seeds === undefined ? undefined : parseSeeds(seeds),
       typeCheck,
       single,
+      visibility: visibility as Visibility,
     };
   } catch (error) {
     io.error(`grade: ${(error as Error).message}\n\n${USAGE}`);

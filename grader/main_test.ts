@@ -44,6 +44,8 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
       [["subs", "--resume", "--fresh"], /--resume and --fresh contradict each other/],
       [["subs", "more"], /one submissions folder, please/],
       [["subs", "--out"], /--out needs a value/],
+      [["subs", "--visibility", "always"], /--visibility is one of hidden, after_due_date/],
+      [["subs", "--seeds", "1,x"], /--seeds takes whole numbers, not "x"/],
     ];
     for (const [args, message] of cases) {
       const { status, error } = await grade(args);
