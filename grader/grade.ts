@@ -366,7 +366,8 @@ async function gradeLab(
   if (files.refused.length > 0) {
     score = zeroLab(reference, files.refused.join("\n"));
   } else if (files.present.length === 0) {
-    const expected = lab.files.map((name) => `labs/${lab.slug}/${name}`).join(", ");
+    const expected = `${lab.files.map((name) => `${lab.slug}/${name}`).join(", ")}, ` +
+      `or the same under labs/`;
     score = zeroLab(
       reference,
       `no files for lab ${lab.id} (expected ${expected})` +
