@@ -290,7 +290,8 @@ function relativeTo(dirs: string[]): (text: string | undefined) => string | unde
 /**
  * Runs a lab's hidden tests on `source` in a fresh sandbox, which is removed
  * afterwards: once per seed of `setup.seeds` (type-checked on the first run
- * only, when `setup.typeCheck` asks for it), stopping at the first run that does not complete. A test passes only
+ * only, when `setup.typeCheck` asks for it), stopping at the first run that does not complete
+ * or in which no test passed. A test passes only
  * when it passed under every seed. Never throws for what the tested code does:
  * a crash, a hang, a flood of output, a forged report all end up in the outcome.
  *
@@ -402,6 +403,9 @@ export async function runSandbox(
         }
       }
       outcome.report = [...combined.values()];
+      // A test scores only when it passes under every seed: with none passing, more seeds
+      // cannot change the score, so they are not run.
+      if (!outcome.report.some((test) => test.status === "passed")) break;
     }
     outcome.durationMs = performance.now() - started;
     return outcome;
