@@ -48,7 +48,22 @@ export function progressLine(progress: GradeProgress, width: number): string {
   return line.length > width ? line.slice(0, Math.max(0, width - 1)) : line;
 }
 
-/** Draws the bar on `terminal`; `log` wraps a line printer so lines appear above the bar. */
+/**
+ * Draws the bar on `terminal`; `log` wraps a line printer so lines appear above the bar.
+ *
+ * @example
+ * ```ts
+ * import { progressReporter } from "./progress.ts";
+ * const encoder = new TextEncoder();
+ * const progress = progressReporter({
+ *   write: (text) => Deno.stdout.writeSync(encoder.encode(text)),
+ *   columns: () => Deno.consoleSize().columns,
+ * });
+ * const log = progress.log(console.log);
+ * log("warning: printed above the bar");
+ * progress.finish();
+ * ```
+ */
 export function progressReporter(
   terminal: { write: (text: string) => void; columns: () => number },
 ): {
