@@ -5,15 +5,24 @@
  *
  * Before any student, each lab's solution is run the same way (the reference
  * run): it names the hidden tests and their points, and proves that the hidden
- * tests pass on the solution under the grader's limits. A lab whose solution
- * does not pass stops the grading: scores against broken tests mean nothing.
+ * tests pass on the solution under the grader's limits (it is also where the
+ * course's side is type-checked, once). A lab whose solution does not pass
+ * stops the grading: scores against broken tests mean nothing.
+ *
+ * Every entry of the submissions folder is graded or listed as skipped with its
+ * reason; a grading run holds a lock on `out`, and cleans up the temporary
+ * folders of earlier runs that were killed. Published texts are scrubbed of
+ * the hidden tests' and the solutions' text (scrub.ts).
  *
  * Output, under `out`:
  * - `<student>/labs/<slug>.json`: one grade per student and lab (kept between
  *   runs and reused while nothing it depends on changed; `fresh` regrades).
- * - `<student>/results.json`: Gradescope's results for the labs of this run.
- * - `summary.json` and `gradebook.csv`: the class.
+ * - `<student>/results.json`: Gradescope's results for every lab graded so far.
+ * - `summary.json` and `gradebook.csv`: the class, this run's grades merged with
+ *   those kept from earlier runs (a `--labs` subset drops nothing); `summary.json`
+ *   also lists the skipped entries.
  * - `.grader/reference/<slug>.json`: the reference runs, kept the same way.
+ * - `.grader/lock`: the process id of the run writing to `out`, while it runs.
  *
  * @example
  * ```ts

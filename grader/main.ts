@@ -38,10 +38,12 @@ Runs the hidden tests of every lab on every submission, each in a fresh sandbox
 (read of its own folder only, no write, network, environment or commands, a frozen
 realm, a mount namespace where bubblewrap is installed; a time, memory and output
 limit), once per seed, and writes:
-  <out>/<student>/results.json     Gradescope's results for the labs of this run
+  <out>/<student>/results.json     Gradescope's results for every lab graded so far
   <out>/<student>/labs/<lab>.json  one grade per lab, reused by the next run
   <out>/summary.json               scores per student and lab, pass rate per test
   <out>/gradebook.csv              one row per student, a column per lab, the total
+The class files merge this run's grades with those earlier runs kept (--labs drops
+nothing); one run at a time may write to <out>.
 
 <submissions> is a folder with one folder per student (any name: a folder starting
 with "." is skipped and listed), each holding <lab>/<file>.ts, as solutions/ does,
