@@ -61,7 +61,7 @@ import {
   type SandboxOutcome,
   type SandboxSetup,
 } from "./sandbox.ts";
-import { Scrubber } from "./scrub.ts";
+import { assertionMessages, Scrubber } from "./scrub.ts";
 import { detectNamespace, makeRunTempRoot, removeStaleRunFolders } from "./isolation.ts";
 import {
   capText,
@@ -312,7 +312,8 @@ function scoreOutcome(
 
 /**
  * The scrubber for a lab's published texts: its hidden tests and solution are
- * secret; its lab folder, the primitives and the hidden tests' names are not.
+ * secret; its lab folder, the primitives, the hidden tests' names and their
+ * assertions' messages are not.
  */
 async function labScrubber(
   paths: CoursePaths,
@@ -325,14 +326,13 @@ async function labScrubber(
       (await walkFiles(dir)).map((name) => Deno.readTextFile(joinPath(dir, name))),
     );
   };
-  const secrets = [
-    ...await read(joinPath(paths.hidden, lab.slug)),
-    ...await read(joinPath(paths.solutions, lab.slug)),
-  ];
+  const hidden = await read(joinPath(paths.hidden, lab.slug));
+  const secrets = [...hidden, ...await read(joinPath(paths.solutions, lab.slug))];
   const open = [
     ...await read(joinPath(paths.labs, lab.slug)),
     ...await read(paths.primitives),
     reference.map((test) => test.name).join("\n"),
+    ...hidden.flatMap(assertionMessages),
   ];
   return new Scrubber(secrets, open);
 }

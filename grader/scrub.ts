@@ -4,8 +4,9 @@
  * allowed even where reading is denied) and throw it into a failure message. So
  * every run of {@linkcode MIN_SECRET_RUN} or more characters that appears in a
  * secret text (the hidden tests, the solutions) and in no public text (the lab
- * folder the students have, the primitives, the hidden tests' names) is
- * replaced by {@linkcode SCRUBBED} in every message before it is kept.
+ * folder the students have, the primitives, the hidden tests' names and the
+ * messages their assertions fail with) is replaced by {@linkcode SCRUBBED} in
+ * every message before it is kept.
  *
  * @example
  * ```ts
@@ -102,4 +103,29 @@ export class Scrubber {
     }
     return result + text.slice(kept);
   }
+}
+
+/**
+ * The messages a test file's assertions fail with: the string literals on its
+ * lines that call `assert` or `fail`, and the fixed parts of its template
+ * literals there. Written to be shown to the student, they are public text.
+ *
+ * @example
+ * ```ts
+ * import { assertionMessages } from "./scrub.ts";
+ * assertionMessages('assert.equal(n, 3, `after ${k} turns: the count is wrong`);');
+ * // → ["after ", " turns: the count is wrong"]
+ * ```
+ */
+export function assertionMessages(source: string): string[] {
+  const messages: string[] = [];
+  for (const line of source.split("\n")) {
+    if (!/\bassert\b|\bfail\(/.test(line)) continue;
+    for (const match of line.matchAll(/"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|`([^`]*)`/g)) {
+      const text = match[1] ?? match[2] ?? match[3];
+      if (match[3] !== undefined) messages.push(...text.split(/\$\{[^}]*\}/).filter(Boolean));
+      else if (text !== "") messages.push(text);
+    }
+  }
+  return messages;
 }

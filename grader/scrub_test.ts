@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { MIN_SECRET_RUN, SCRUBBED, Scrubber } from "./scrub.ts";
+import { assertionMessages, MIN_SECRET_RUN, SCRUBBED, Scrubber } from "./scrub.ts";
 
 const hidden = `it("counts every event once", async () => {
   const tracker = new Tracker(context.background(), 3);
@@ -43,5 +43,30 @@ describe("Scrubber", () => {
     const first = hidden.slice(0, 60);
     const second = hidden.slice(100, 170);
     assert.equal(scrubber.scrub(`${first} | ${second}`), `${SCRUBBED} | ${SCRUBBED}`);
+  });
+});
+
+describe("assertionMessages", () => {
+  it("finds the literals on assertion lines, and the fixed parts of their templates", () => {
+    const source = [
+      'const label = "not an assertion, not a message at all, quite long";',
+      'assert.equal(n, 3, "the tracker lost an event after shutdown");',
+      "assert.ok(done, 'done was never closed');",
+      "assert.fail(`after ${k} turns, ${name} still waits`);",
+    ].join("\n");
+    assert.deepEqual(assertionMessages(source), [
+      "the tracker lost an event after shutdown",
+      "done was never closed",
+      "after ",
+      " turns, ",
+      " still waits",
+    ]);
+  });
+
+  it("keeps an assertion's message readable when the hidden test is secret", () => {
+    const scrubber = new Scrubber([hidden], assertionMessages(hidden));
+    const message = "the tracker lost an event after shutdown";
+    assert.equal(scrubber.scrub(`AssertionError: ${message}`), `AssertionError: ${message}`);
+    assert.equal(scrubber.scrub(hidden), SCRUBBED);
   });
 });
