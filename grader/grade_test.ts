@@ -5,6 +5,7 @@ import { type GradeReport, gradeSubmissions } from "./grade.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";
 import type { LabGrade } from "./score.ts";
+import { detectNamespace } from "./isolation.ts";
 import { isLeftoverTemp } from "./store.ts";
 import { buildClass, type ClassFixture } from "./testdata/class_fixture.ts";
 
@@ -147,6 +148,27 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     assert.ok(grade.tests.some((test) => test.output.includes("[hidden course text removed]")));
     for (const line of hidden.split("\n").filter((one) => one.trim().length >= 40)) {
       assert.ok(!published.includes(line.trim()), `leaked: ${line.trim()}`);
+    }
+  });
+
+  it("keeps the course's solutions out of reach of a literal text import, or out of the results", async () => {
+    const student = "solution-text-import-finds-nothing";
+    const solution = await Deno.readTextFile(`${root}/solutions/01-goroutines/tracker.ts`);
+    const starter = await Deno.readTextFile(`${root}/labs/01-goroutines/tracker.ts`);
+    const published = JSON.stringify(await results(student)) +
+      JSON.stringify(await labGrade(student, "01-goroutines"));
+    const secretLines = solution.split("\n").map((line) => line.trim())
+      .filter((line) => line.length >= 40 && !starter.includes(line));
+    assert.ok(secretLines.length > 0);
+    for (const line of secretLines) assert.ok(!published.includes(line), `leaked: ${line}`);
+    if (await detectNamespace()) {
+      // In the mount namespace the course is not there at all.
+      const grade = await labGrade(student, "01-goroutines");
+      const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+      assert.ok(
+        tracker.every((test) => /not found|No such file/i.test(test.output)),
+        tracker[0].output,
+      );
     }
   });
 

@@ -29,6 +29,9 @@
  *   Worker that fills memory outside the heap limit.
  * - `web-storage-and-remote-import-are-gone`: the solution, whose tracker.ts
  *   tries `caches`, `localStorage` and a remote import, and reports how each ended.
+ * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
+ *   imports the course's solution of itself as text by its absolute path (a
+ *   literal import needs no read permission) and throws it.
  * - `seed-2-failure-names-its-replay`: the solution, whose tracker.ts throws
  *   when `PRIMITIVES_SEED` is 2.
  * - `labs`: a student named like the course's folder, handing in lab 01's
@@ -179,6 +182,14 @@ export async function buildClass(
     `const leaked = await import(["./tracker_hidden_test.ts"][0], { with: { type: "text" } });
 throw new Error(String(leaked.default).slice(0, 4000));`,
   );
+  await handIn(root, student("solution-text-import-finds-nothing"), "01-goroutines", "labs");
+  await append(
+    tracker("solution-text-import-finds-nothing"),
+    `import solutionText from ${
+      JSON.stringify(joinPath(root, "solutions/01-goroutines/tracker.ts"))
+    } with { type: "text" };
+throw new Error("the solution: " + solutionText.slice(0, 3000));`,
+  );
   await handIn(root, student("seed-2-failure-names-its-replay"), "01-goroutines", "solutions");
   await append(
     tracker("seed-2-failure-names-its-replay"),
@@ -301,6 +312,7 @@ try {
       "labs",
       "leaked-hidden-source-is-scrubbed",
       "seed-2-failure-names-its-replay",
+      "solution-text-import-finds-nothing",
       ...Object.keys(REALM_ATTACKS),
       "web-storage-and-remote-import-are-gone",
       "worker-memory-hog-is-killed",
