@@ -252,21 +252,24 @@ const MAX_REPORT_TEXT = 64 * 1024;
 
 /**
  * A JUnit report with every run of text longer than {@linkcode MAX_REPORT_TEXT}
- * (a 50 MB assertion message) cut short, so that reading it stays fast. Text
- * never holds `<` or `>` (the writer escapes them), so tags are untouched.
+ * (a 50 MB assertion message) cut short, so that reading it stays fast. The
+ * runs cut hold no `<`, `>` or `"` (a tag, or the quote that ends an attribute,
+ * is never touched), and an entity is never cut in half.
  *
  * @example
  * ```ts
  * import { trimLongTexts } from "./test_runner.ts";
- * trimLongTexts(`<failure>${"x".repeat(100_000)}</failure>`).length < 70_000; // → true
+ * trimLongTexts(`<failure message="${"x".repeat(100_000)}"/>`).length < 70_000; // → true
  * ```
  */
 export function trimLongTexts(xml: string): string {
   if (xml.length <= MAX_REPORT_TEXT) return xml;
   return xml.replace(
-    new RegExp(`[^<>]{${MAX_REPORT_TEXT},}`, "g"),
+    new RegExp(`[^<>"]{${MAX_REPORT_TEXT},}`, "g"),
     (text) =>
-      `${text.slice(0, MAX_REPORT_TEXT)}… (${text.length - MAX_REPORT_TEXT} more characters)`,
+      `${text.slice(0, MAX_REPORT_TEXT).replace(/&[^;]*$/, "")}… (${
+        text.length - MAX_REPORT_TEXT
+      } more characters)`,
   );
 }
 

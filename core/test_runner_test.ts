@@ -11,7 +11,7 @@ import {
   type TestRun,
   trimLongTexts,
 } from "./test_runner.ts";
-import type { TestResult } from "./test_report.ts";
+import { parseJunit, type TestResult } from "./test_report.ts";
 
 const onDeno = typeof Deno !== "undefined";
 
@@ -324,13 +324,16 @@ it("may read its folder only", async () => {
     assert.match(run.results[0].message ?? "", /<testcase name="forged"/);
   });
 
-  it("cuts the long texts of a JUnit report short before reading it", () => {
-    const xml = `<testsuites><testsuite><testcase name="a"><failure message="m">${
-      "x".repeat(200_000)
-    }</failure></testcase></testsuites>`;
+  it("cuts the long texts of a JUnit report short before reading it, attributes included", () => {
+    const xml = `<testsuites><testsuite name="s"><testcase name="a"><failure message="${
+      "&amp;".repeat(40_000)
+    }">${"x".repeat(200_000)}</failure></testcase></testsuite></testsuites>`;
     const trimmed = trimLongTexts(xml);
-    assert.ok(trimmed.length < 70_000);
-    assert.match(trimmed, /… \(134464 more characters\)<\/failure>/);
+    assert.ok(trimmed.length < 140_000);
+    const [test] = parseJunit(trimmed);
+    assert.equal(test.status, "failed");
+    assert.match(test.message ?? "", /^&+… \(\d+ more characters\)$/);
+    assert.match(test.details ?? "", /^x+… \(134464 more characters\)$/);
   });
 
   it("passes its extra flags to deno test", async () => {

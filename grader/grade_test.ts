@@ -151,6 +151,16 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     }
   });
 
+  it("scores a lab whose failures carry 256 KiB messages from its report, keeping a short message", async () => {
+    const grade = await labGrade("huge-failure-message-is-cut-short", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0 && tracker.every((test) => test.status === "failed"));
+    for (const test of tracker) assert.match(test.output, /too much: #/, grade.reason);
+    const others = grade.tests.filter((test) => !test.name.startsWith("Tracker"));
+    assert.ok(others.length > 0 && others.every((test) => test.status === "passed"));
+    assert.ok(grade.tests.every((test) => new TextEncoder().encode(test.output).length <= 2048));
+  });
+
   it("keeps the course's solutions out of reach of a literal text import, or out of the results", async () => {
     const student = "solution-text-import-finds-nothing";
     const solution = await Deno.readTextFile(`${root}/solutions/01-goroutines/tracker.ts`);

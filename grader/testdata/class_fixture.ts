@@ -29,6 +29,9 @@
  *   Worker that fills memory outside the heap limit.
  * - `web-storage-and-remote-import-are-gone`: the solution, whose tracker.ts
  *   tries `caches`, `localStorage` and a remote import, and reports how each ended.
+ * - `huge-failure-message-is-cut-short`: the solution, whose tracker.ts throws
+ *   a 256 KiB message at import, so every tracker test fails with it (over the
+ *   output cap and the longest text read from a report).
  * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
  *   imports the course's solution of itself as text by its absolute path (a
  *   literal import needs no read permission) and throws it.
@@ -182,6 +185,11 @@ export async function buildClass(
     `const leaked = await import(["./tracker_hidden_test.ts"][0], { with: { type: "text" } });
 throw new Error(String(leaked.default).slice(0, 4000));`,
   );
+  await handIn(root, student("huge-failure-message-is-cut-short"), "01-goroutines", "solutions");
+  await append(
+    tracker("huge-failure-message-is-cut-short"),
+    `throw new Error("too much: " + "#".repeat(256 * 1024));`,
+  );
   await handIn(root, student("solution-text-import-finds-nothing"), "01-goroutines", "labs");
   await append(
     tracker("solution-text-import-finds-nothing"),
@@ -309,6 +317,7 @@ try {
       "eve",
       "finn",
       "gwen",
+      "huge-failure-message-is-cut-short",
       "labs",
       "leaked-hidden-source-is-scrubbed",
       "seed-2-failure-names-its-replay",
