@@ -324,8 +324,9 @@ export async function createSandbox(
   lab: LabEntry,
   variant: SandboxVariant,
   withHidden: boolean,
+  tempDir?: string,
 ): Promise<Sandbox> {
-  const dir = await Deno.makeTempDir({ prefix: `lab-${lab.slug}-${variant}-` });
+  const dir = await Deno.makeTempDir({ prefix: `lab-${lab.slug}-${variant}-`, dir: tempDir });
   const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
     const labSource = joinPath(paths.labs, lab.slug);

@@ -22,6 +22,8 @@
  * @module
  */
 
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+
 /** One test (an `it`, or a top-level test without steps) as the runner reported it. */
 export interface TestResult {
   /** The whole path as the runner names it: `"describe > it"`. */
@@ -42,7 +44,7 @@ export interface TestResult {
 }
 
 // ---------------------------------------------------------------------------
-// A small XML reader: enough for the JUnit reports Deno writes.
+// XML, read with fast-xml-parser into a small tree of elements.
 
 /** An XML element: name, attributes, child elements and its own text. */
 export interface XmlElement {
@@ -82,11 +84,46 @@ export function decodeXmlEntities(text: string): string {
   });
 }
 
+/** One node of fast-xml-parser's ordered output: `{ tag: children, ":@": attributes }` or text. */
+type OrderedNode = Record<string, unknown>;
+
+const xmlParser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  // Entities are decoded here, by decodeXmlEntities: none is ever read from a DTD.
+  processEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  commentPropName: "#comment",
+  cdataPropName: "#cdata",
+});
+
+function toElement(name: string, node: OrderedNode): XmlElement {
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries((node[":@"] ?? {}) as Record<string, unknown>)) {
+    attributes[key] = decodeXmlEntities(String(value));
+  }
+  const element: XmlElement = { name, attributes, children: [], text: "" };
+  for (const child of (node[name] ?? []) as OrderedNode[]) {
+    const key = Object.keys(child).find((one) => one !== ":@")!;
+    if (key === "#text") element.text += decodeXmlEntities(String(child[key]));
+    else if (key === "#cdata") {
+      for (const part of child[key] as OrderedNode[]) element.text += String(part["#text"] ?? "");
+    } else if (key !== "#comment") element.children.push(toElement(key, child));
+  }
+  return element;
+}
+
 /**
- * Parses an XML document into its root element. Handles declarations, comments,
- * CDATA, self-closing tags and attributes in either quote; not DTDs.
+ * Parses an XML document into its root element, with fast-xml-parser after
+ * checking it is well-formed. Declarations and comments are dropped; CDATA is
+ * kept as text; entities are decoded, never declared (no DTD is read).
  *
- * @throws {SyntaxError} naming the offset when the document is malformed.
+ * @throws {SyntaxError} naming the line when the document is malformed.
  * @example
  * ```ts
  * import { parseXml } from "./test_report.ts";
@@ -94,65 +131,20 @@ export function decodeXmlEntities(text: string): string {
  * ```
  */
 export function parseXml(source: string): XmlElement {
-  const root: XmlElement = { name: "#document", attributes: {}, children: [], text: "" };
-  const stack: XmlElement[] = [root];
-  let position = 0;
-  const fail = (why: string): never => {
-    throw new SyntaxError(`malformed XML at offset ${position}: ${why}`);
-  };
-  while (position < source.length) {
-    const open = source.indexOf("<", position);
-    const top = stack[stack.length - 1];
-    if (open === -1) {
-      top.text += decodeXmlEntities(source.slice(position));
-      break;
-    }
-    if (open > position) top.text += decodeXmlEntities(source.slice(position, open));
-    position = open;
-    if (source.startsWith("<?", position)) {
-      const end = source.indexOf("?>", position);
-      if (end === -1) fail("unterminated declaration");
-      position = end + 2;
-    } else if (source.startsWith("<!--", position)) {
-      const end = source.indexOf("-->", position);
-      if (end === -1) fail("unterminated comment");
-      position = end + 3;
-    } else if (source.startsWith("<![CDATA[", position)) {
-      const end = source.indexOf("]]>", position);
-      if (end === -1) fail("unterminated CDATA section");
-      top.text += source.slice(position + 9, end);
-      position = end + 3;
-    } else if (source.startsWith("</", position)) {
-      const end = source.indexOf(">", position);
-      if (end === -1) fail("unterminated closing tag");
-      const name = source.slice(position + 2, end).trim();
-      if (stack.length < 2 || top.name !== name) fail(`unexpected </${name}>`);
-      stack.pop();
-      position = end + 1;
-    } else {
-      const tag = /^<([A-Za-z_][\w:.-]*)/.exec(source.slice(position, position + 200));
-      if (!tag) fail("expected a tag name after <");
-      const element: XmlElement = { name: tag![1], attributes: {}, children: [], text: "" };
-      position += tag![0].length;
-      const attribute = /\s*([A-Za-z_][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)')|\s*(\/?>)/y;
-      for (;;) {
-        attribute.lastIndex = position;
-        const match = attribute.exec(source);
-        if (!match) fail(`bad attribute in <${element.name}>`);
-        position = attribute.lastIndex;
-        if (match![5] !== undefined) {
-          top.children.push(element);
-          if (match![5] === ">") stack.push(element);
-          break;
-        }
-        element.attributes[match![1]] = decodeXmlEntities(match![3] ?? match![4] ?? "");
-      }
-    }
+  const valid = XMLValidator.validate(source);
+  if (valid !== true) {
+    throw new SyntaxError(
+      `malformed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}`,
+    );
   }
-  if (stack.length !== 1) fail(`<${stack[stack.length - 1].name}> is never closed`);
-  const elements = root.children;
-  if (elements.length !== 1) fail("expected exactly one root element");
-  return elements[0];
+  const elements = (xmlParser.parse(source) as OrderedNode[]).filter((node) =>
+    !Object.keys(node).some((key) => key.startsWith("#") || key.startsWith("?"))
+  );
+  if (elements.length !== 1) {
+    throw new SyntaxError("malformed XML: expected exactly one root element");
+  }
+  const name = Object.keys(elements[0]).find((key) => key !== ":@")!;
+  return toElement(name, elements[0]);
 }
 
 // ---------------------------------------------------------------------------

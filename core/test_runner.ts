@@ -54,9 +54,9 @@ export interface TestRunOptions {
    */
   flags?: string[];
   /**
-   * Most bytes the run may print, stdout and stderr together. Past it the runner
-   * stops reading and kills the process, so a print loop can neither fill memory
-   * nor stall the run; the JUnit report is then never written. No cap by default.
+   * Most bytes of the run's printed output kept, stdout and stderr together. Past
+   * it the rest is read and dropped, so a print loop can neither fill memory nor
+   * stall the run, and the tests go on to write their report. No cap by default.
    */
   maxOutputBytes?: number;
   /**
@@ -73,6 +73,19 @@ export interface TestRunOptions {
   env?: Record<string, string>;
   /** Wall-clock limit; the process is killed past it. */
   timeoutMs: number;
+  /**
+   * A command to run `deno test` under, such as `["timeout", "-k", "5", "65"]` or a
+   * namespace tool: `deno` and its arguments are appended to it.
+   */
+  wrapper?: string[];
+  /**
+   * Most resident memory, in MiB, the run's whole process group may hold (workers and
+   * child processes included), polled from /proc on Linux. Past it the group is killed.
+   * Needs `ownProcessGroup`. No cap by default.
+   */
+  maxMemoryMb?: number;
+  /** Where the run's temporary report folder goes (the system's default when absent). */
+  tempDir?: string;
   /** Stops the run early (for `--watch`, when a file changes mid-run). */
   signal?: AbortSignal;
   /** Called for every line of the runner's live stream that means something, for progress. */
@@ -89,8 +102,13 @@ export interface TestRun {
   timedOut: boolean;
   /** True when the run was stopped through `signal`. */
   aborted: boolean;
-  /** True when the run printed more than `maxOutputBytes` and was killed. */
+  /**
+   * True when the run printed more than `maxOutputBytes`: the rest was read and
+   * dropped, and the run went on (its report still counts).
+   */
   outputLimited?: boolean;
+  /** True when the run's processes held more than `maxMemoryMb` and were killed. */
+  memoryLimited?: boolean;
   /**
    * True when `results` come from the JUnit report the runner wrote, which the
    * tested code cannot reach; false when they were pieced together from the live
@@ -233,6 +251,147 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number):
   return dropped > 0 ? `${text}\n… ${dropped} more bytes of errors not shown` : text;
 }
 
+/** Longest text between two XML tags kept from a JUnit report before parsing. */
+const MAX_REPORT_TEXT = 64 * 1024;
+
+/**
+ * A JUnit report with every run of text longer than {@linkcode MAX_REPORT_TEXT}
+ * (a 50 MB assertion message) cut short, so that reading it stays fast. The
+ * runs cut hold no `<`, `>` or `"` (a tag, or the quote that ends an attribute,
+ * is never touched), and an entity is never cut in half.
+ *
+ * @example
+ * ```ts
+ * import { trimLongTexts } from "./test_runner.ts";
+ * trimLongTexts(`<failure message="${"x".repeat(100_000)}"/>`).length < 70_000; // → true
+ * ```
+ */
+export function trimLongTexts(xml: string): string {
+  if (xml.length <= MAX_REPORT_TEXT) return xml;
+  return xml.replace(
+    new RegExp(`[^<>"]{${MAX_REPORT_TEXT},}`, "g"),
+    (text) =>
+      `${text.slice(0, MAX_REPORT_TEXT).replace(/&[^;]*$/, "")}… (${
+        text.length - MAX_REPORT_TEXT
+      } more characters)`,
+  );
+}
+
+/** One process as /proc/<pid>/stat has it. */
+interface ProcessStat {
+  pid: number;
+  parent: number;
+  group: number;
+  residentBytes: number;
+  /** When it started, in clock ticks since boot: with the pid, names one process for good. */
+  started: string;
+}
+
+const PAGE_SIZE = 4096;
+const MEMORY_POLL_MS = 250;
+
+async function processStats(): Promise<ProcessStat[] | undefined> {
+  const stats: ProcessStat[] = [];
+  try {
+    for await (const entry of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+        // The command name (field 2) may hold spaces: fields are counted after its ")".
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        stats.push({
+          pid: Number(entry.name),
+          parent: Number(fields[1]), // field 4
+          group: Number(fields[2]), // field 5
+          residentBytes: Number(fields[21]) * PAGE_SIZE, // field 24, resident pages
+          started: fields[19], // field 22
+        });
+      } catch {
+        // the process ended while being read
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return stats;
+}
+
+/**
+ * The processes a run consists of: those in process group `root` (the run's
+ * own, whose id is its first process's pid) and every descendant of `root`,
+ * even one that left the group (`setsid`), with their resident memory in
+ * bytes, from /proc (Linux); `undefined` where /proc cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { runProcesses } from "./test_runner.ts";
+ * const run = await runProcesses(12345);
+ * console.log(run?.pids.length, run?.residentBytes); // → 3 73400320
+ * ```
+ */
+export async function runProcesses(
+  root: number,
+): Promise<{ pids: number[]; residentBytes: number; started: Map<number, string> } | undefined> {
+  const stats = await processStats();
+  if (stats === undefined) return undefined;
+  const children = new Map<number, ProcessStat[]>();
+  for (const stat of stats) children.set(stat.parent, [...children.get(stat.parent) ?? [], stat]);
+  const found = new Map<number, ProcessStat>();
+  const queue = stats.filter((stat) => stat.group === root || stat.pid === root);
+  while (queue.length > 0) {
+    const next = queue.pop()!;
+    if (found.has(next.pid)) continue;
+    found.set(next.pid, next);
+    queue.push(...children.get(next.pid) ?? []);
+  }
+  let residentBytes = 0;
+  for (const stat of found.values()) residentBytes += stat.residentBytes;
+  const started = new Map([...found.values()].map((stat) => [stat.pid, stat.started]));
+  return { pids: [...found.keys()], residentBytes, started };
+}
+
+/**
+ * Calls `onExceeded` once the run's resident memory passes `maxBytes`; polls
+ * until stopped. `killSeen` kills every process the polls saw that is still
+ * the same process: one that left the group and outlived its parent included.
+ */
+function watchRunMemory(
+  root: number,
+  maxBytes: number,
+  onExceeded: () => void,
+): { stop: () => void; killSeen: () => Promise<void> } {
+  let stopped = false;
+  const seen = new Map<number, string>();
+  const poll = async () => {
+    while (!stopped) {
+      const run = await runProcesses(root);
+      if (run === undefined) return; // no /proc: nothing to watch with
+      for (const [pid, started] of run.started) seen.set(pid, started);
+      if (run.residentBytes > maxBytes && !stopped) {
+        onExceeded();
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, MEMORY_POLL_MS));
+    }
+  };
+  poll();
+  return {
+    stop: () => (stopped = true),
+    killSeen: async () => {
+      for (const [pid, started] of seen) {
+        try {
+          const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+          if (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] === started) {
+            Deno.kill(pid, "SIGKILL");
+          }
+        } catch {
+          // gone already
+        }
+      }
+    },
+  };
+}
+
 /**
  * Runs `deno test` on `options.files` in `options.cwd`. Never throws for a
  * failing, crashing or hanging test run: all of that is in the returned
@@ -249,7 +408,7 @@ async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number):
  * ```
  */
 export async function runTests(options: TestRunOptions): Promise<TestRun> {
-  const reportDir = await Deno.makeTempDir({ prefix: "lab-report-" });
+  const reportDir = await Deno.makeTempDir({ prefix: "lab-report-", dir: options.tempDir });
   const reportPath = joinPath(reportDir, "junit.xml");
   try {
     const configFlags: string[] = [];
@@ -259,17 +418,19 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       // The lock file belongs beside the course's own config, not this temporary one.
       configFlags.push(`--config=${config}`, "--no-lock");
     }
-    const command = new Deno.Command(Deno.execPath(), {
-      args: [
-        "test",
-        ...configFlags,
-        ...(options.typeCheck === false ? ["--no-check"] : []),
-        "--reporter=pretty",
-        `--junit-path=${reportPath}`,
-        ...(options.flags ?? []),
-        ...options.permissions,
-        ...options.files,
-      ],
+    const denoArgs = [
+      "test",
+      ...configFlags,
+      ...(options.typeCheck === false ? ["--no-check"] : []),
+      "--reporter=pretty",
+      `--junit-path=${reportPath}`,
+      ...(options.flags ?? []),
+      ...options.permissions,
+      ...options.files,
+    ];
+    const [program, ...args] = [...options.wrapper ?? [], Deno.execPath(), ...denoArgs];
+    const command = new Deno.Command(program, {
+      args,
       cwd: options.cwd,
       env: { ...options.env, NO_COLOR: "1", RUST_BACKTRACE: "0" },
       stdin: "null",
@@ -281,6 +442,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     let timedOut = false;
     let aborted = false;
     let outputLimited = false;
+    let memoryLimited = false;
     const kill = () => {
       try {
         // A detached child leads its own process group, whose id is its pid.
@@ -297,11 +459,10 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       return stream.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
-            if (outputLimited) return; // drained and dropped until the killed process closes the pipe
+            if (outputLimited) return; // read and dropped, so the run is never stalled on a full pipe
             printed += chunk.byteLength;
             if (printed > limit) {
               outputLimited = true;
-              kill();
               controller.enqueue(chunk.subarray(0, chunk.byteLength - (printed - limit)));
               return;
             }
@@ -314,6 +475,12 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       timedOut = true;
       kill();
     }, options.timeoutMs);
+    const memoryWatch = options.maxMemoryMb !== undefined && options.ownProcessGroup
+      ? watchRunMemory(child.pid, options.maxMemoryMb * 1024 * 1024, () => {
+        memoryLimited = true;
+        kill();
+      })
+      : undefined;
     const onAbort = () => {
       aborted = true;
       kill();
@@ -328,13 +495,17 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     const stderrDone = readCapped(capped(child.stderr), MAX_STDERR_BYTES);
     const [status, , stderr] = await Promise.all([child.status, stdoutDone, stderrDone]);
     clearTimeout(timer);
+    memoryWatch?.stop();
+    // Whatever the run started and left behind goes with it, pass or fail.
+    if (options.ownProcessGroup) kill();
+    await memoryWatch?.killSeen();
     options.signal?.removeEventListener("abort", onAbort);
-    const exitCode = timedOut || aborted || outputLimited ? null : status.code;
+    const exitCode = timedOut || aborted || memoryLimited ? null : status.code;
 
     let results: TestResult[] | undefined;
     if (exitCode !== null) {
       try {
-        results = parseJunit(await Deno.readTextFile(reportPath));
+        results = parseJunit(trimLongTexts(await Deno.readTextFile(reportPath)));
       } catch {
         results = undefined; // no report (a type error stops the run before any test)
       }
@@ -375,10 +546,10 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
           ...(last ? [`last finished: "${last.name}"`] : []),
         ],
       };
-    } else if (outputLimited) {
+    } else if (memoryLimited) {
       problem = {
-        headline: `the tests printed more than ${options.maxOutputBytes} bytes and were ` +
-          `stopped (a print in a loop?)`,
+        headline: `the tests' processes held more than ${options.maxMemoryMb} MiB of memory ` +
+          `and were stopped (data that only grows, or workers that never end?)`,
         details: [],
       };
     } else if (aborted) {
@@ -405,6 +576,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
       timedOut,
       aborted,
       outputLimited,
+      memoryLimited,
       fromReport,
       problem,
       strayOutput: live.strayOutput,

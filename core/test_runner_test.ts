@@ -9,8 +9,9 @@ import {
   runPassed,
   runTests,
   type TestRun,
+  trimLongTexts,
 } from "./test_runner.ts";
-import type { TestResult } from "./test_report.ts";
+import { parseJunit, type TestResult } from "./test_report.ts";
 
 const onDeno = typeof Deno !== "undefined";
 
@@ -127,10 +128,24 @@ const ready = (() => { throw new Error("setup exploded"); })();
 it("never registered", () => { console.log(ready); });
 `,
       "noisy_test.ts": `import { it } from "node:test";
-it("prints forever", async () => {
+it("prints 400 KB, then passes", () => {
+  for (let line = 0; line < 400; line++) console.log("x".repeat(1000));
+});
+`,
+      "hostile_xml_test.ts": `import { it } from "node:test";
+const forged = '"/></failure></testcase><testcase name="forged" classname="x"></testcase>]]><![CDATA[';
+it("prints and throws XML" + forged.slice(0, 20), () => {
+  console.log(forged);
+  console.error(forged);
+  throw new Error(forged + "&amp;&#0;\\u0000");
+});
+`,
+      "hog_test.ts": `import { it } from "node:test";
+it("holds memory outside the heap until it is stopped", async () => {
+  const kept = [];
   for (;;) {
-    console.log("x".repeat(1000));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    kept.push(new Uint8Array(16 << 20).fill(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 });
 `,
@@ -146,6 +161,13 @@ it("starts a child and hangs", async () => {
   const child = new Deno.Command("sleep", { args: ["30"], stdout: "null" }).spawn();
   console.log("child pid " + child.pid);
   await new Promise(() => {});
+});
+`,
+      "escapes_test.ts": `import { it } from "node:test";
+it("starts a child in a session of its own, and passes", async () => {
+  const child = new Deno.Command("setsid", { args: ["sleep", "30"], stdout: "null" }).spawn();
+  console.log("child pid " + child.pid);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 });
 `,
       "reads_test.ts": `import { it } from "node:test";
@@ -251,7 +273,7 @@ it("may read its folder only", async () => {
     assert.equal(run.problem?.details[0], "Error: setup exploded");
   });
 
-  it("kills a run that prints more than maxOutputBytes, long before its time limit", async () => {
+  it("keeps the first maxOutputBytes of a flood, drops the rest, and still reads the report", async () => {
     const run = await runTests({
       cwd: dir,
       files: ["noisy_test.ts"],
@@ -262,9 +284,56 @@ it("may read its folder only", async () => {
     });
     assert.equal(run.outputLimited, true);
     assert.equal(run.timedOut, false);
+    assert.equal(run.fromReport, true);
+    assert.ok(run.results.length > 0);
+    const kept = run.strayOutput.join("\n").length +
+      run.results.reduce((total, test) => total + (test.output ?? []).join("\n").length, 0);
+    assert.ok(kept <= 64 * 1024, `kept ${kept} bytes`);
+  });
+
+  it("kills the whole process group when its resident memory passes maxMemoryMb", {
+    skip: (!onDeno || Deno.build.os !== "linux") && "reads /proc, on Deno",
+  }, async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["hog_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+      ownProcessGroup: true,
+      maxMemoryMb: 300,
+    });
+    assert.equal(run.memoryLimited, true);
+    assert.equal(run.timedOut, false);
     assert.equal(run.exitCode, null);
-    assert.equal(run.fromReport, false);
-    assert.match(run.problem?.headline ?? "", /printed more than 65536 bytes/);
+    assert.match(run.problem?.headline ?? "", /more than 300 MiB of memory/);
+  });
+
+  it("reads the report the runner wrote, whatever XML the tested code prints or throws", async () => {
+    const run = await runTests({
+      cwd: dir,
+      files: ["hostile_xml_test.ts"],
+      permissions: ["--no-prompt"],
+      timeoutMs: 60_000,
+      typeCheck: false,
+    });
+    assert.equal(run.fromReport, true);
+    assert.deepEqual(run.results.map((test) => [test.name, test.status]), [
+      ['prints and throws XML"/></failure></testc', "failed"],
+    ]);
+    assert.match(run.results[0].message ?? "", /<testcase name="forged"/);
+  });
+
+  it("cuts the long texts of a JUnit report short before reading it, attributes included", () => {
+    const xml = `<testsuites><testsuite name="s"><testcase name="a"><failure message="${
+      "&amp;".repeat(40_000)
+    }">${"x".repeat(200_000)}</failure></testcase></testsuite></testsuites>`;
+    const trimmed = trimLongTexts(xml);
+    assert.ok(trimmed.length < 140_000);
+    const [test] = parseJunit(trimmed);
+    assert.equal(test.status, "failed");
+    assert.match(test.message ?? "", /^&+… \(\d+ more characters\)$/);
+    assert.match(test.details ?? "", /^x+… \(134464 more characters\)$/);
   });
 
   it("passes its extra flags to deno test", async () => {
@@ -305,6 +374,34 @@ it("may read its folder only", async () => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     assert.ok(state === "" || state === "Z", `sleep ${childPid} is still alive (state ${state})`);
+  });
+
+  it("kills, once a run passed, a child that left its process group, and counts it in its memory", {
+    skip: (!onDeno || Deno.build.os !== "linux") && "reads /proc, on Deno",
+  }, async () => {
+    let childPid = 0;
+    const run = await runTests({
+      cwd: dir,
+      files: ["escapes_test.ts"],
+      permissions: ["--no-prompt", "--allow-run=setsid"],
+      timeoutMs: 30_000,
+      typeCheck: false,
+      ownProcessGroup: true,
+      maxMemoryMb: 4096,
+      onEvent: (event) => {
+        const pid = event.kind === "output" ? /^child pid (\d+)$/.exec(event.line) : null;
+        if (pid) childPid = Number(pid[1]);
+      },
+    });
+    assert.deepEqual(run.results.map((test) => test.status), ["passed"]);
+    assert.notEqual(childPid, 0, "the test printed its child's pid");
+    let state = "";
+    try {
+      state = (await Deno.readTextFile(`/proc/${childPid}/stat`)).split(") ")[1]?.[0] ?? "";
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    assert.ok(state === "" || state === "Z", `${childPid} is still alive (state ${state})`);
   });
 
   it("stops when asked to", async () => {

@@ -5,15 +5,24 @@
  *
  * Before any student, each lab's solution is run the same way (the reference
  * run): it names the hidden tests and their points, and proves that the hidden
- * tests pass on the solution under the grader's limits. A lab whose solution
- * does not pass stops the grading: scores against broken tests mean nothing.
+ * tests pass on the solution under the grader's limits (it is also where the
+ * course's side is type-checked, once). A lab whose solution does not pass
+ * stops the grading: scores against broken tests mean nothing.
+ *
+ * Every entry of the submissions folder is graded or listed as skipped with its
+ * reason; a grading run holds a lock on `out`, and cleans up the temporary
+ * folders of earlier runs that were killed. Published texts are scrubbed of
+ * the hidden tests' and the solutions' text (scrub.ts).
  *
  * Output, under `out`:
  * - `<student>/labs/<slug>.json`: one grade per student and lab (kept between
  *   runs and reused while nothing it depends on changed; `fresh` regrades).
- * - `<student>/results.json`: Gradescope's results for the labs of this run.
- * - `summary.json` and `gradebook.csv`: the class.
+ * - `<student>/results.json`: Gradescope's results for every lab graded so far.
+ * - `summary.json` and `gradebook.csv`: the class, this run's grades merged with
+ *   those kept from earlier runs (a `--labs` subset drops nothing); `summary.json`
+ *   also lists the skipped entries.
  * - `.grader/reference/<slug>.json`: the reference runs, kept the same way.
+ * - `.grader/lock`: the process id of the run writing to `out`, while it runs.
  *
  * @example
  * ```ts
@@ -35,15 +44,27 @@ import {
   absolutePath,
   type CoursePaths,
   coursePaths,
+  exists,
   joinPath,
   loadCourse,
   mapPool,
   plural,
+  walkFiles,
 } from "../core/lab_env.ts";
 import { type ClassSummary, classSummary, gradebookCsv, type LabColumn } from "./gradebook.ts";
-import { gradescopeResults } from "./results.ts";
-import { DEFAULT_LIMITS, runSandbox, type SandboxLimits } from "./sandbox.ts";
+import { gradescopeResults, type Visibility } from "./results.ts";
 import {
+  DEFAULT_LIMITS,
+  DEFAULT_SEEDS,
+  runSandbox,
+  type SandboxLimits,
+  type SandboxOutcome,
+  type SandboxSetup,
+} from "./sandbox.ts";
+import { assertionMessages, Scrubber } from "./scrub.ts";
+import { detectNamespace, makeRunTempRoot, removeStaleRunFolders } from "./isolation.ts";
+import {
+  capText,
   type LabGrade,
   type LabScore,
   referenceFromReport,
@@ -65,6 +86,7 @@ import {
   collectLabFiles,
   DEFAULT_MAX_FILE_BYTES,
   findSubmissions,
+  type Skipped,
   type Submission,
 } from "./submissions.ts";
 
@@ -86,6 +108,12 @@ export interface GradeOptions {
   limits?: Partial<SandboxLimits>;
   /** Largest file a student may hand in (default 256 KiB). */
   maxFileBytes?: number;
+  /** Seeds every hidden run executes under (default `DEFAULT_SEEDS`); a test scores only under all. */
+  seeds?: number[];
+  /** Type-check each student's code before running it (off by default: see `SandboxSetup`). */
+  typeCheck?: boolean;
+  /** When students see the hidden tests' results in Gradescope (default `after_due_date`). */
+  visibility?: Visibility;
   /** Progress lines. */
   log?: (line: string) => void;
   /** Stops the grading: runs under way are killed, and nothing half-done is kept. */
@@ -127,6 +155,9 @@ export class GradeError extends Error {
 /** Names under `out` that are the grader's own files, so no student may have them. */
 const RESERVED_NAMES = new Set(["summary.json", "gradebook.csv"]);
 
+/** How many times the students' time limit a reference run gets, for its type check. */
+const REFERENCE_TIME_FACTOR = 3;
+
 /** The folder kept for the reference runs (a dot folder: no student can be named so). */
 const REFERENCE_DIR = ".grader/reference";
 
@@ -153,10 +184,10 @@ export function selectLabs(course: Course, wanted?: string[]): LabEntry[] {
   return course.labs.filter((lab) => chosen.has(lab.slug));
 }
 
-/** A name as it may be printed on a terminal: control characters shown as `?`. */
+/** A name as it may be printed on a terminal: control and bidirectional characters shown as `?`. */
 function printable(name: string): string {
   // deno-lint-ignore no-control-regex -- the point is to find control characters
-  return name.replace(/[\x00-\x1f\x7f]/g, "?");
+  return name.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "?");
 }
 
 function seconds(ms: number): string {
@@ -195,7 +226,12 @@ async function labReference(
   lab: LabEntry,
   fingerprint: string,
   out: string,
-  options: { fresh: boolean; limits: SandboxLimits; log: (line: string) => void },
+  options: {
+    fresh: boolean;
+    limits: SandboxLimits;
+    setup: SandboxSetup;
+    log: (line: string) => void;
+  },
   signal?: AbortSignal,
 ): Promise<{ tests: ReferenceTest[] } | { problems: string[] } | { stopped: true }> {
   const file = joinPath(out, REFERENCE_DIR, `${lab.slug}.json`);
@@ -203,8 +239,18 @@ async function labReference(
     const kept = parseReference(await readJsonFile(file), lab.slug, fingerprint);
     if (kept) return { tests: kept.tests };
   }
-  const outcome = await runSandbox(paths, lab, { kind: "solution" }, options.limits, signal);
+  // The course's side is type-checked here, once, so that students' runs may skip it;
+  // the check (several seconds on a busy machine) gets time beyond the students' limit.
+  const limits = {
+    ...options.limits,
+    timeoutMs: options.limits.timeoutMs * REFERENCE_TIME_FACTOR,
+  };
+  const outcome = await runSandbox(paths, lab, { kind: "solution" }, limits, signal, {
+    ...options.setup,
+    typeCheck: true,
+  });
   if (outcome.aborted) return { stopped: true };
+  if (outcome.forged !== undefined) return { problems: [outcome.forged] };
   if (outcome.report === null) {
     return {
       problems: [
@@ -236,6 +282,61 @@ async function labReference(
   return { tests: found.tests };
 }
 
+/**
+ * A lab's score from its sandbox's outcome: zero when the report is forged,
+ * and each failing test's output names the first seed it failed under and the
+ * command that replays it.
+ */
+function scoreOutcome(
+  lab: LabEntry,
+  reference: ReferenceTest[],
+  outcome: SandboxOutcome,
+): LabScore {
+  if (outcome.forged !== undefined) return zeroLab(reference, outcome.forged);
+  const score = scoreLab(reference, outcome.report, outcome.problem);
+  return {
+    ...score,
+    tests: score.tests.map((test) => {
+      const seed = outcome.failingSeeds.get(test.name);
+      if (seed === undefined || test.status === "passed") return test;
+      return {
+        ...test,
+        output: capText(
+          `failed under seed ${seed} (replay: deno task lab ${lab.id} --seed ${seed})\n` +
+            test.output,
+        ),
+      };
+    }),
+  };
+}
+
+/**
+ * The scrubber for a lab's published texts: its hidden tests and solution are
+ * secret; its lab folder, the primitives, the hidden tests' names and their
+ * assertions' messages are not.
+ */
+async function labScrubber(
+  paths: CoursePaths,
+  lab: LabEntry,
+  reference: ReferenceTest[],
+): Promise<Scrubber> {
+  const read = async (dir: string) => {
+    if (!await exists(dir)) return [];
+    return await Promise.all(
+      (await walkFiles(dir)).map((name) => Deno.readTextFile(joinPath(dir, name))),
+    );
+  };
+  const hidden = await read(joinPath(paths.hidden, lab.slug));
+  const secrets = [...hidden, ...await read(joinPath(paths.solutions, lab.slug))];
+  const open = [
+    ...await read(joinPath(paths.labs, lab.slug)),
+    ...await read(paths.primitives),
+    reference.map((test) => test.name).join("\n"),
+    ...hidden.flatMap(assertionMessages),
+  ];
+  return new Scrubber(secrets, open);
+}
+
 /** Grades one lab of one submission; `undefined` when stopped through the signal. */
 async function gradeLab(
   paths: CoursePaths,
@@ -243,7 +344,14 @@ async function gradeLab(
   lab: LabEntry,
   reference: ReferenceTest[],
   courseFp: string,
-  options: { fresh: boolean; limits: SandboxLimits; maxFileBytes: number; out: string },
+  options: {
+    fresh: boolean;
+    limits: SandboxLimits;
+    maxFileBytes: number;
+    out: string;
+    setup: SandboxSetup;
+    scrubber: Scrubber;
+  },
   signal?: AbortSignal,
 ): Promise<{ grade: LabGrade; reused: boolean } | undefined> {
   const files = await collectLabFiles(submission, lab, options.maxFileBytes);
@@ -267,7 +375,8 @@ async function gradeLab(
   if (files.refused.length > 0) {
     score = zeroLab(reference, files.refused.join("\n"));
   } else if (files.present.length === 0) {
-    const expected = lab.files.map((name) => `labs/${lab.slug}/${name}`).join(", ");
+    const expected = `${lab.files.map((name) => `${lab.slug}/${name}`).join(", ")}, ` +
+      `or the same under labs/`;
     score = zeroLab(
       reference,
       `no files for lab ${lab.id} (expected ${expected})` +
@@ -286,17 +395,22 @@ async function gradeLab(
       { kind: "submission", files: files.present },
       options.limits,
       signal,
+      options.setup,
     );
     if (outcome.aborted) return undefined;
-    score = scoreLab(reference, outcome.report, outcome.problem);
+    notes.push(...outcome.notes);
+    score = scoreOutcome(lab, reference, outcome);
   }
+  const scrub = (text: string) => options.scrubber.scrub(text);
   const grade: LabGrade = {
     version: GRADER_VERSION,
     student: submission.student,
     lab: { id: lab.id, slug: lab.slug, title: lab.title },
     fingerprint,
     ...score,
-    notes,
+    tests: score.tests.map((test) => ({ ...test, output: scrub(test.output) })),
+    ...(score.reason === undefined ? {} : { reason: scrub(score.reason) }),
+    notes: notes.map(scrub),
     durationMs: Math.round(performance.now() - started),
     gradedAt: new Date().toISOString(),
   };
@@ -328,14 +442,98 @@ async function poolUntilFailure<T>(
   if (failure !== undefined) throw failure.error;
 }
 
+/** Progress of a grading run, for a progress bar. */
+export interface GradeProgress {
+  done: number;
+  total: number;
+  /** The student and lab just finished. */
+  student: string;
+  lab: string;
+  /** Milliseconds since the students' grading began. */
+  elapsedMs: number;
+}
+
+/** The lock that keeps two grading runs out of one output folder. */
+const LOCK_FILE = ".grader/lock";
+
+/**
+ * Takes the output folder's lock (a file holding this process's id), taking
+ * over one whose process is gone; returns its release.
+ *
+ * @throws {GradeError} when another live grading run holds it.
+ */
+async function lockOutput(out: string): Promise<() => Promise<void>> {
+  const path = joinPath(out, LOCK_FILE);
+  await Deno.mkdir(joinPath(out, ".grader"), { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await Deno.open(path, { write: true, createNew: true });
+      await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+      file.close();
+      return async () => await Deno.remove(path).catch(() => {});
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      const holder = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+      const alive = Number.isInteger(holder) && holder > 0 &&
+        await Deno.stat(`/proc/${holder}`).then(() => true, () => false);
+      if (alive) {
+        throw new GradeError(
+          `another grading run (process ${holder}) is writing to ${out}; wait for it to ` +
+            `finish, or use another --out`,
+        );
+      }
+      await Deno.remove(path).catch(() => {}); // left by a run that was killed
+    }
+  }
+  throw new GradeError(`could not take the lock ${path}: another run keeps taking it`);
+}
+
+/**
+ * Folders shown again inside hidden ones: Deno's executable, Deno's cache, and
+ * the course's node_modules (public packages, and the runtimes lab 06's tests start).
+ */
+function foldersToShow(root: string, hidden: string[]): string[] {
+  const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
+  const cache = Deno.env.get("DENO_DIR");
+  if (cache) candidates.push(absolutePath(cache));
+  return candidates.filter((dir) =>
+    hidden.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
+  );
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The grades kept under `out` for a student, by lab slug. */
+async function keptGrades(out: string, student: string): Promise<Map<string, LabGrade>> {
+  const grades = new Map<string, LabGrade>();
+  const dir = joinPath(out, student, "labs");
+  if (!await exists(dir)) return grades;
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const grade = await readLabGrade(joinPath(dir, entry.name));
+    if (grade && grade.student === student) grades.set(grade.lab.slug, grade);
+  }
+  return grades;
+}
+
 /**
  * Grades every selected lab of every submission and writes the results (see
  * the module's description). Runs `jobs` sandboxes at once; prints a progress
  * line per student and lab: `[12/600] alice 04-channels: 47/56 points (8.1 s)`.
+ * The class's summary and gradebook merge this run's grades with those kept
+ * for other labs and students, so grading a subset of labs drops nothing.
  *
  * @throws {SubmissionsError} when the submissions folder is missing or holds no submission.
- * @throws {GradeError} for an unknown lab, a reserved student name, an output folder inside
- * the submissions, or a lab whose solution does not pass its hidden tests.
+ * @throws {GradeError} for an unknown lab, no submission holding any lab, an output folder
+ * inside the submissions or locked by another run, or a lab whose solution does not pass
+ * its hidden tests.
  * @example
  * ```ts
  * import { gradeSubmissions } from "./grade.ts";
@@ -343,7 +541,9 @@ async function poolUntilFailure<T>(
  * report.summary?.totals.meanScore;
  * ```
  */
-export async function gradeSubmissions(options: GradeOptions): Promise<GradeReport> {
+export async function gradeSubmissions(
+  options: GradeOptions & { single?: boolean; onProgress?: (progress: GradeProgress) => void },
+): Promise<GradeReport> {
   const log = options.log ?? (() => {});
   const fresh = options.fresh ?? false;
   const jobs = options.jobs ?? 2;
@@ -369,14 +569,36 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
         `would be graded as a student next time`,
     );
   }
-  const submissions = await findSubmissions(options.submissions);
-  for (const submission of submissions) {
+  const found = await findSubmissions(
+    options.submissions,
+    course.labs.map((lab) => lab.slug),
+    options.single,
+  );
+  const skipped: Skipped[] = [...found.skipped];
+  const submissions: Submission[] = [];
+  for (const submission of found.submissions) {
     if (RESERVED_NAMES.has(submission.student)) {
-      throw new GradeError(
-        `a submission is named ${submission.student}, which is the name of a file the grader ` +
-          `writes in ${out}; rename that folder`,
-      );
-    }
+      skipped.push({
+        name: submission.student,
+        reason: `the name of a file the grader writes in ${out}; rename that folder to grade it`,
+      });
+    } else submissions.push(submission);
+  }
+  for (const entry of skipped) log(`skipped: ${printable(entry.name)}: ${entry.reason}`);
+  const holdsAny = await Promise.all(
+    submissions.map(async (submission) =>
+      submission.labsDir !== null &&
+      (await Promise.all(
+        labs.map((lab) => exists(joinPath(submission.labsDir!, lab.slug))),
+      )).some(Boolean)
+    ),
+  );
+  if (!holdsAny.some(Boolean)) {
+    throw new GradeError(
+      `no submission in ${options.submissions} holds any of the labs to grade ` +
+        `(${labs.map((lab) => lab.slug).join(", ")}): each student's folder should hold ` +
+        `<lab>/<file>.ts or labs/<lab>/<file>.ts`,
+    );
   }
   const report: GradeReport = {
     students: submissions.map((submission) => submission.student),
@@ -387,9 +609,29 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
     out,
   };
   const started = performance.now();
+  const release = await lockOutput(out);
+  await removeStaleRunFolders();
+  const tempRoot = await makeRunTempRoot();
+  const namespace = await detectNamespace();
+  const hide = [...new Set([paths.root, submissionsDir, out].map((dir) => absolutePath(dir)))];
+  if (namespace === undefined) {
+    log(
+      "warning: bubblewrap (bwrap) is missing or not allowed here, so sandboxes run without a " +
+        "mount namespace: a student's module import can still read any file by its path " +
+        "(Debian: apt-get install bubblewrap)",
+    );
+  }
+  const setup: SandboxSetup = {
+    tempRoot,
+    namespace,
+    hide,
+    show: foldersToShow(absolutePath(paths.root), hide).filter((dir) => existsSync(dir)),
+    seeds: options.seeds ?? DEFAULT_SEEDS,
+    typeCheck: options.typeCheck ?? false,
+  };
   log(
     `Grading ${plural(submissions.length, "submission")} × ${plural(labs.length, "lab")}, ` +
-      `${jobs} at a time, into ${out}`,
+      `${jobs} at a time, seeds ${setup.seeds!.join(",") || "none"}, into ${out}`,
   );
   // Runs stop when the caller says so, and also when grading fails, so none outlives it.
   const stop = new AbortController();
@@ -400,6 +642,8 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
     return await gradeAll();
   } finally {
     options.signal?.removeEventListener("abort", forwardStop);
+    await Deno.remove(tempRoot, { recursive: true }).catch(() => {});
+    await release();
   }
 
   async function gradeAll(): Promise<GradeReport> {
@@ -418,7 +662,7 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
         lab,
         fingerprints.get(lab.slug)!,
         out,
-        { fresh, limits, log },
+        { fresh, limits, setup, log },
         signal,
       );
       if ("tests" in found) references.set(lab.slug, found.tests);
@@ -432,17 +676,18 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
         `the hidden tests cannot be trusted, so nobody was graded:\n  - ${problems.join("\n  - ")}`,
       );
     }
+    const scrubbers = new Map<string, Scrubber>();
+    for (const lab of labs) {
+      scrubbers.set(lab.slug, await labScrubber(paths, lab, references.get(lab.slug)!));
+    }
 
     const tasks = submissions.flatMap((submission) => labs.map((lab) => ({ submission, lab })));
-    const grades = new Map<string, LabGrade[]>(
-      submissions.map((submission) => [submission.student, []]),
-    );
-    const remaining = new Map(submissions.map((submission) => [submission.student, labs.length]));
     let done = 0;
     for (const submission of submissions) {
       await removeLeftoverTemps(joinPath(out, submission.student));
       await removeLeftoverTemps(joinPath(out, submission.student, "labs"));
     }
+    const gradingStarted = performance.now();
     await poolUntilFailure(tasks, jobs, stop, async ({ submission, lab }) => {
       const result = await gradeLab(
         paths,
@@ -450,14 +695,13 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
         lab,
         references.get(lab.slug)!,
         fingerprints.get(lab.slug)!,
-        { fresh, limits, maxFileBytes, out },
+        { fresh, limits, maxFileBytes, out, setup, scrubber: scrubbers.get(lab.slug)! },
         signal,
       );
       if (result === undefined) return;
       const { grade, reused } = result;
       if (reused) report.reused++;
       else report.graded++;
-      grades.get(submission.student)!.push(grade);
       done++;
       const timing = reused ? "reused" : `${seconds(grade.durationMs)} s`;
       const why = grade.reason === undefined ? "" : `: ${printable(grade.reason.split("\n")[0])}`;
@@ -465,28 +709,46 @@ export async function gradeSubmissions(options: GradeOptions): Promise<GradeRepo
         `[${done}/${tasks.length}] ${printable(submission.student)} ${lab.slug}: ` +
           `${grade.score}/${grade.maxScore} points (${timing})${why}`,
       );
-      const left = remaining.get(submission.student)! - 1;
-      remaining.set(submission.student, left);
-      if (left === 0) {
-        const ordered = labs.map((one) =>
-          grades.get(submission.student)!.find((graded) => graded.lab.slug === one.slug)!
-        );
-        await writeJsonAtomic(
-          joinPath(out, submission.student, "results.json"),
-          gradescopeResults(ordered),
-        );
-      }
+      options.onProgress?.({
+        done,
+        total: tasks.length,
+        student: submission.student,
+        lab: lab.slug,
+        elapsedMs: performance.now() - gradingStarted,
+      });
     });
     if (stopped()) return { ...report, stopped: true };
 
-    const columns: LabColumn[] = labs.map((lab) => ({
-      id: lab.id,
-      slug: lab.slug,
-      title: lab.title,
-      tests: references.get(lab.slug)!,
-    }));
+    // Every student with grades kept under `out`, for every lab of the course that has a
+    // reference: this run's labs and students, and those graded by earlier runs.
+    const columns: LabColumn[] = [];
+    for (const lab of course.labs) {
+      const tests = references.get(lab.slug) ??
+        (await readJsonFile(joinPath(out, REFERENCE_DIR, `${lab.slug}.json`)) as
+          | Reference
+          | undefined)?.tests;
+      if (Array.isArray(tests)) {
+        columns.push({ id: lab.id, slug: lab.slug, title: lab.title, tests });
+      }
+    }
+    const students = new Set(submissions.map((submission) => submission.student));
+    for await (const entry of Deno.readDir(out)) {
+      if (entry.isDirectory && !entry.name.startsWith(".")) students.add(entry.name);
+    }
+    const grades = new Map<string, LabGrade[]>();
+    for (const student of students) {
+      const kept = await keptGrades(out, student);
+      if (kept.size === 0) continue;
+      const ordered = columns.map((column) => kept.get(column.slug))
+        .filter((grade): grade is LabGrade => grade !== undefined);
+      grades.set(student, ordered);
+      await writeJsonAtomic(
+        joinPath(out, student, "results.json"),
+        gradescopeResults(ordered, options.visibility),
+      );
+    }
     const summary = classSummary(course.title, columns, grades, new Date().toISOString());
-    await writeJsonAtomic(joinPath(out, "summary.json"), summary);
+    await writeJsonAtomic(joinPath(out, "summary.json"), { ...summary, skipped });
     await writeFileAtomic(joinPath(out, "gradebook.csv"), gradebookCsv(summary));
     log(
       `Graded ${report.graded}, reused ${report.reused} in ${

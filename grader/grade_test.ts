@@ -5,6 +5,7 @@ import { type GradeReport, gradeSubmissions } from "./grade.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";
 import type { LabGrade } from "./score.ts";
+import { detectNamespace } from "./isolation.ts";
 import { isLeftoverTemp } from "./store.ts";
 import { buildClass, type ClassFixture } from "./testdata/class_fixture.ts";
 
@@ -14,6 +15,9 @@ const LABS = ["01-goroutines", "04-channels", "05-context"];
 /** Small enough to keep the test short, large enough for a normal lab run on a busy machine. */
 const TIMEOUT_MS = 15_000;
 const OUTPUT_CAP = 256 * 1024;
+/** Above a lab run's usual resident memory (about 200 MiB), well below what the hog reaches. */
+const MEMORY_MB = 700;
+const LIMITS = { timeoutMs: TIMEOUT_MS, maxOutputBytes: OUTPUT_CAP, memoryMb: MEMORY_MB };
 
 let work = "";
 let out = "";
@@ -53,7 +57,7 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
       submissions: fixture.submissions,
       out,
       jobs: 2,
-      limits: { timeoutMs: TIMEOUT_MS, maxOutputBytes: OUTPUT_CAP },
+      limits: LIMITS,
       log: (line) => lines.push(line),
     });
   });
@@ -97,7 +101,7 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     assert.equal(lab04.score, 0);
     assert.match(
       lab04.reason ?? "",
-      /^no files for lab 04 \(expected labs\/04-channels\/first\.ts/,
+      /^no files for lab 04 \(expected 04-channels\/first\.ts, .*, or the same under labs\/\)/,
     );
     assert.ok(lab04.tests.every((test) => test.output === lab04.reason));
   });
@@ -105,18 +109,121 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
   it("stops a lab that spins forever at the time limit, scores it zero, and grades the other labs", async () => {
     const stuck = await labGrade("carl", "01-goroutines");
     assert.equal(stuck.score, 0);
-    assert.equal(stuck.reason, "timed out after 15 s");
-    assert.ok(stuck.tests.every((test) => test.output === "did not run: timed out after 15 s"));
+    assert.equal(stuck.reason, "timed out after 15 s (under seed 1)");
+    assert.ok(stuck.tests.every((test) => test.output === `did not run: ${stuck.reason}`));
     const solved = await labGrade("carl", "04-channels");
     assert.equal(solved.score, solved.maxScore);
   });
 
-  it("kills a lab that floods its output, and credits none of the passes the flood claims", async () => {
+  it("cuts a flood of output short, says so, and scores the lab from its report alone", async () => {
     const grade = await labGrade("dora", "01-goroutines");
-    assert.equal(grade.score, 0);
-    assert.equal(grade.reason, "printed more than 256 KiB of output and was stopped");
+    // dora's code is the solution plus the flood: the report, not the flood, gives full marks.
+    assert.equal(grade.score, grade.maxScore);
+    assert.ok(grade.notes.some((note) => /^printed more than 256 KiB; the rest/.test(note)));
     const dora = await results("dora");
     assert.ok(!JSON.stringify(dora).includes("####"), "printed garbage reached the results");
+  });
+
+  it("gains nothing from patching Object.prototype, Promise.prototype.then or Set.prototype.add: the realm is frozen", async () => {
+    const bert = await labGrade("bert", "01-goroutines");
+    for (const student of fixture.realmAttacks) {
+      const grade = await labGrade(student, "01-goroutines");
+      assert.ok(grade.score <= bert.score, `${student} scored ${grade.score} > ${bert.score}`);
+      const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+      assert.ok(tracker.length > 0 && tracker.every((test) => test.status === "failed"), student);
+      assert.ok(
+        tracker.every((test) =>
+          /not extensible|read[- ]only|Cannot (assign|define)/.test(test.output)
+        ),
+        `${student}: ${tracker[0].output}`,
+      );
+    }
+  });
+
+  it("scrubs a hidden test's source that a submission throws into its failure messages", async () => {
+    const hidden = await Deno.readTextFile(fixture.eveTargets.courseHiddenTest);
+    const published = JSON.stringify(await results("leaked-hidden-source-is-scrubbed")) +
+      JSON.stringify(await labGrade("leaked-hidden-source-is-scrubbed", "01-goroutines"));
+    const grade = await labGrade("leaked-hidden-source-is-scrubbed", "01-goroutines");
+    assert.ok(grade.tests.some((test) => test.output.includes("[hidden course text removed]")));
+    for (const line of hidden.split("\n").filter((one) => one.trim().length >= 40)) {
+      assert.ok(!published.includes(line.trim()), `leaked: ${line.trim()}`);
+    }
+  });
+
+  it("scores a lab whose failures carry 256 KiB messages from its report, keeping a short message", async () => {
+    const grade = await labGrade("huge-failure-message-is-cut-short", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0 && tracker.every((test) => test.status === "failed"));
+    for (const test of tracker) assert.match(test.output, /too much: #/, grade.reason);
+    const others = grade.tests.filter((test) => !test.name.startsWith("Tracker"));
+    assert.ok(others.length > 0 && others.every((test) => test.status === "passed"));
+    assert.ok(grade.tests.every((test) => new TextEncoder().encode(test.output).length <= 2048));
+  });
+
+  it("keeps the course's solutions out of reach of a literal text import, or out of the results", async () => {
+    const student = "solution-text-import-finds-nothing";
+    const solution = await Deno.readTextFile(`${root}/solutions/01-goroutines/tracker.ts`);
+    const starter = await Deno.readTextFile(`${root}/labs/01-goroutines/tracker.ts`);
+    const published = JSON.stringify(await results(student)) +
+      JSON.stringify(await labGrade(student, "01-goroutines"));
+    const secretLines = solution.split("\n").map((line) => line.trim())
+      .filter((line) => line.length >= 40 && !starter.includes(line));
+    assert.ok(secretLines.length > 0);
+    for (const line of secretLines) assert.ok(!published.includes(line), `leaked: ${line}`);
+    if (await detectNamespace()) {
+      // In the mount namespace the course is not there at all.
+      const grade = await labGrade(student, "01-goroutines");
+      const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+      assert.ok(
+        tracker.every((test) => /not found|No such file/i.test(test.output)),
+        tracker[0].output,
+      );
+    }
+  });
+
+  it("kills a lab whose Worker fills memory past the cap on the whole process group, and says why", async () => {
+    const grade = await labGrade("worker-memory-hog-is-killed", "01-goroutines");
+    assert.equal(grade.score, 0);
+    assert.match(grade.reason ?? "", new RegExp(`more than ${MEMORY_MB} MiB of memory`));
+  });
+
+  it("leaves no Cache API or localStorage in the sandbox, and fetches no remote module", async () => {
+    const grade = await labGrade("web-storage-and-remote-import-are-gone", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0);
+    for (const test of tracker) {
+      const outcomes = attemptOutcomes(test.output);
+      assert.match(outcomes.get("open the Cache API") ?? "", /^TypeError .*(undefined|caches)/);
+      assert.match(
+        outcomes.get("write localStorage") ?? "",
+        /^TypeError .*(undefined|localStorage)/,
+      );
+      assert.notEqual(outcomes.get("import a remote module"), "ALLOWED");
+    }
+  });
+
+  it("scores a test only when it passes under every seed, and names the failing seed and its replay", async () => {
+    const grade = await labGrade("seed-2-failure-names-its-replay", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0);
+    for (const test of tracker) {
+      assert.equal(test.score, 0);
+      assert.match(test.output, /^failed under seed 2 \(replay: deno task lab 01 --seed 2\)\n/);
+    }
+    const others = grade.tests.filter((test) => !test.name.startsWith("Tracker"));
+    assert.ok(others.length > 0 && others.every((test) => test.status === "passed"));
+  });
+
+  it("grades a student named labs like any other, and lists a hidden folder as skipped with its reason", async () => {
+    const labs = await labGrade("labs", "01-goroutines");
+    assert.equal(labs.score, labs.maxScore);
+    const summary = await readJson<ClassSummary & { skipped: { name: string; reason: string }[] }>(
+      `${out}/summary.json`,
+    );
+    assert.deepEqual(summary.skipped.map((entry) => entry.name), [".hidden-student"]);
+    assert.match(summary.skipped[0].reason, /starts with a dot/);
+    assert.ok(lines.some((line) => line.startsWith("skipped: .hidden-student: ")));
   });
 
   it("denies a submission every read, import, network, environment and command outside its sandbox", async () => {
@@ -193,7 +300,7 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
       assert.match(
         line,
         new RegExp(
-          `^\\[\\d+/${total}\\] [a-z]+ \\d\\d-[a-z-]+: \\d+(\\.\\d+)?/\\d+(\\.\\d+)? points \\(\\d+\\.\\d s\\)`,
+          `^\\[\\d+/${total}\\] [a-z0-9.-]+ \\d\\d-[a-z-]+: \\d+(\\.\\d+)?/\\d+(\\.\\d+)? points \\(\\d+\\.\\d s\\)`,
         ),
       );
     }
@@ -270,7 +377,7 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
       submissions: submissions2,
       out: out2,
       jobs: 2,
-      limits: { timeoutMs: TIMEOUT_MS, maxOutputBytes: OUTPUT_CAP },
+      limits: LIMITS,
       log: (line) => resumedLines.push(line),
     });
     const total = fixture.students.length * LABS.length;

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { stringify } from "csv-stringify/sync";
 import { type LabGrade, type ReferenceTest, roundPoints } from "./score.ts";
 
 /** A lab as a column of the gradebook: what it is and what its hidden tests are worth. */
@@ -160,22 +161,40 @@ export function classSummary(
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a comma, a quote, a line break
- * or edge spaces, quotes doubled. A text starting with `=`, `+`, `-`, `@`, a
- * tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it
- * as text instead of running it as a formula. Numbers are written plainly.
+ * or edge spaces, quotes doubled. Control characters (tabs, line breaks, escape
+ * codes) become U+FFFD. A text starting with `=`, `+`, `-` or `@` gets a leading
+ * apostrophe, so a spreadsheet shows it as text instead of running it as a
+ * formula. Numbers are written plainly.
  *
  * @example
  * ```ts
  * import { csvCell } from "./gradebook.ts";
  * csvCell('Smith, "Jo"'); // → '"Smith, ""Jo"""'
  * csvCell("=HYPERLINK(\"x\")"); // → "\"'=HYPERLINK(\"\"x\"\")\""
+ * csvCell("ada\u001b[2J"); // → "ada\ufffd[2J"
  * csvCell(12.5); // → "12.5"
  * ```
  */
 export function csvCell(value: string | number): string {
+  return csvRow([value]);
+}
+
+/** Formula neutralising and control characters, before csv-stringify quotes what needs it. */
+function neutralise(value: string | number): string {
   if (typeof value === "number") return String(roundPoints(value));
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  // Control characters (a name may hold any but "/") would break rows or a terminal.
+  // deno-lint-ignore no-control-regex -- matching control characters is the point here
+  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
+  return /^[=+\-@]/.test(shown) ? `'${shown}` : shown;
+}
+
+/** One CSV row without its line end. */
+function csvRow(values: (string | number)[]): string {
+  return stringify([values.map(neutralise)], {
+    record_delimiter: "\r\n",
+    quoted_match: /^\s|\s$/,
+    eof: false,
+  });
 }
 
 /**
@@ -200,5 +219,5 @@ export function gradebookCsv(summary: ClassSummary): string {
     ...summary.labs.map((lab) => student.labs[lab.slug]?.score ?? 0),
     student.total,
   ]);
-  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  return [header, ...rows].map(csvRow).join("\r\n") + "\r\n";
 }

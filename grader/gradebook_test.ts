@@ -82,12 +82,13 @@ function grade(student: string, slug: string, passed: string[], reason?: string)
 }
 
 describe("csvCell", () => {
-  it("quotes cells with commas, quotes, line breaks or edge spaces, doubling quotes", () => {
+  it("quotes cells with commas, quotes or edge spaces, doubling quotes, and shows control characters as U+FFFD", () => {
     assert.equal(csvCell("ada"), "ada");
     assert.equal(csvCell("Smith, Jo"), '"Smith, Jo"');
     assert.equal(csvCell('say "hi"'), '"say ""hi"""');
-    assert.equal(csvCell("two\nlines"), '"two\nlines"');
-    assert.equal(csvCell("carriage\rreturn"), '"carriage\rreturn"');
+    assert.equal(csvCell("two\nlines"), "two\ufffdlines");
+    assert.equal(csvCell("carriage\rreturn"), "carriage\ufffdreturn");
+    assert.equal(csvCell("ada\u001b[2J\u0007"), "ada\ufffd[2J\ufffd");
     assert.equal(csvCell(" padded "), '" padded "');
   });
 
@@ -96,8 +97,8 @@ describe("csvCell", () => {
     assert.equal(csvCell("+cmd"), "'+cmd");
     assert.equal(csvCell("-2+3"), "'-2+3");
     assert.equal(csvCell("@SUM(A1)"), "'@SUM(A1)");
-    assert.equal(csvCell("\t=1"), "'\t=1");
-    assert.equal(csvCell("\r=1"), '"\'\r=1"');
+    assert.equal(csvCell("\t=1"), "\ufffd=1");
+    assert.equal(csvCell("\r=1"), "\ufffd=1");
     assert.equal(csvCell('=HYPERLINK("http://x","y")'), `"'=HYPERLINK(""http://x"",""y"")"`);
     assert.equal(csvCell("a=b"), "a=b");
   });

@@ -44,6 +44,8 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
       [["subs", "--resume", "--fresh"], /--resume and --fresh contradict each other/],
       [["subs", "more"], /one submissions folder, please/],
       [["subs", "--out"], /--out needs a value/],
+      [["subs", "--visibility", "always"], /--visibility is one of hidden, after_due_date/],
+      [["subs", "--seeds", "1,x"], /--seeds takes whole numbers, not "x"/],
     ];
     for (const [args, message] of cases) {
       const { status, error } = await grade(args);
@@ -62,7 +64,9 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
       [[`${work}/class`, "--labs", "09"], /there is no lab "09"/],
       [[`${work}/class`, "--out", `${work}/class/out`], /is inside the submissions folder/],
       [[`${work}/class`, "--root", `${work}/empty`], /no course manifest at/],
+      [[`${work}/no-labs`], /no submission in .*no-labs holds any of the labs to grade/],
     ];
+    await Deno.mkdir(`${work}/no-labs/ada/notes`, { recursive: true });
     for (const [args, message] of cases) {
       const withRoot = args.includes("--root") ? args : ["--root", root, ...args];
       const { status, error } = await grade(withRoot);
@@ -85,6 +89,16 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
     await assert.rejects(Deno.lstat(`${out}/summary.json`), Deno.errors.NotFound);
   });
 
+  it("refuses an output folder another live grading run holds", async () => {
+    await Deno.mkdir(`${work}/locked/ada/labs/01-goroutines`, { recursive: true });
+    const out = `${work}/locked-out`;
+    await Deno.mkdir(`${out}/.grader`, { recursive: true });
+    await Deno.writeTextFile(`${out}/.grader/lock`, `${Deno.pid}\n`);
+    const { status, error } = await grade(["--root", root, `${work}/locked`, "--out", out]);
+    assert.equal(status, 1);
+    assert.match(error, new RegExp(`another grading run \\(process ${Deno.pid}\\) is writing`));
+  });
+
   it("grades a single submission folder, reuses its grade on a rerun, and regrades with --fresh", async () => {
     const submission = `${work}/solo/bert`;
     await copyTree(
@@ -93,7 +107,23 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
       (name) => name.endsWith("_test.ts") || !name.endsWith(".ts"),
     );
     const out = `${work}/solo-out`;
-    const args = ["--root", root, submission, "--out", out, "--labs", "01", "--jobs", "1"];
+    // A lock left by a killed run (its process is gone) is taken over.
+    await Deno.mkdir(`${out}/.grader`, { recursive: true });
+    await Deno.writeTextFile(`${out}/.grader/lock`, "999999999\n");
+    const args = [
+      "--root",
+      root,
+      submission,
+      "--single",
+      "--out",
+      out,
+      "--labs",
+      "01",
+      "--jobs",
+      "1",
+      "--seeds",
+      "1",
+    ];
 
     const first = await grade(args);
     assert.equal(first.status, 0, first.error);
@@ -130,5 +160,23 @@ describe("grade command line", { skip: !onDeno && "needs Deno" }, () => {
       fresh.log.join("\n"),
       /^\[1\/1\] bert 01-goroutines: \d+\/\d+ points \(\d+\.\d s\)$/m,
     );
+
+    // Grading lab 04 alone keeps lab 01 in the class files.
+    await copyTree(
+      `${root}/labs/04-channels`,
+      `${submission}/labs/04-channels`,
+      (name) => name.endsWith("_test.ts") || !name.endsWith(".ts"),
+    );
+    const other = await grade(args.map((arg) => arg === "01" ? "04" : arg));
+    assert.equal(other.status, 0, other.error);
+    const merged = await Deno.readTextFile(`${out}/gradebook.csv`);
+    assert.match(merged, /^student,01-goroutines \(max \d+\),04-channels \(max \d+\),total/);
+    assert.match(merged, new RegExp(`\\r\\nbert,${results.score},[\\d.]+,[\\d.]+\\r\\n$`));
+    const summary = JSON.parse(await Deno.readTextFile(`${out}/summary.json`));
+    assert.deepEqual(
+      summary.labs.map((lab: { slug: string }) => lab.slug),
+      ["01-goroutines", "04-channels"],
+    );
+    await assert.rejects(Deno.lstat(`${out}/.grader/lock`), Deno.errors.NotFound);
   });
 });

@@ -3,7 +3,7 @@
  * their per-lab grades: one entry per hidden test, named `"<lab slug>: <test>"`,
  * with its score, maximum, status, the failure message as `output` (from the
  * JUnit report or the grader, never from what the code printed) and visibility
- * `after_published`, since the tests are hidden.
+ * `after_due_date`, so that a hidden test's name and message reach no student before the due date.
  *
  * Pure functions only: no file system, no `Deno` global.
  *
@@ -19,8 +19,13 @@
 
 import { type LabGrade, roundPoints } from "./score.ts";
 
-/** Gradescope's visibility for a hidden test: shown once the grades are published. */
-export const HIDDEN_VISIBILITY = "after_published";
+/** Gradescope's visibility for a hidden test: shown once the due date has passed, never before. */
+export const HIDDEN_VISIBILITY = "after_due_date";
+
+/** Gradescope's visibilities, from most hidden to most shown. */
+export const VISIBILITIES = ["hidden", "after_due_date", "after_published", "visible"] as const;
+/** When the students see a test's result and message. */
+export type Visibility = typeof VISIBILITIES[number];
 
 /** One test in Gradescope's format. */
 export interface GradescopeTest {
@@ -83,10 +88,13 @@ export function labLine(grade: LabGrade): string {
  * import { gradescopeResults } from "./results.ts";
  * import type { LabGrade } from "./score.ts";
  * declare const grades: LabGrade[];
- * gradescopeResults(grades).tests.every((test) => test.visibility === "after_published"); // → true
+ * gradescopeResults(grades).tests.every((test) => test.visibility === "after_due_date"); // → true
  * ```
  */
-export function gradescopeResults(grades: LabGrade[]): GradescopeResults {
+export function gradescopeResults(
+  grades: LabGrade[],
+  visibility: Visibility = HIDDEN_VISIBILITY,
+): GradescopeResults {
   const tests: GradescopeTest[] = [];
   for (const grade of grades) {
     grade.tests.forEach((test, index) => {
@@ -98,7 +106,7 @@ export function gradescopeResults(grades: LabGrade[]): GradescopeResults {
         status: test.status,
         output: test.output,
         output_format: "text",
-        visibility: HIDDEN_VISIBILITY,
+        visibility,
         tags: [grade.lab.slug],
         extra_data: { lab: grade.lab.id, slug: grade.lab.slug },
       });
@@ -111,7 +119,7 @@ export function gradescopeResults(grades: LabGrade[]): GradescopeResults {
     output_format: "text",
     test_output_format: "text",
     test_name_format: "text",
-    visibility: HIDDEN_VISIBILITY,
+    visibility,
     stdout_visibility: "hidden",
     tests,
     extra_data: {

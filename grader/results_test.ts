@@ -54,9 +54,12 @@ describe("gradescopeResults", () => {
     assert.deepEqual(results.tests[2].extra_data, { lab: "04", slug: "04-channels" });
   });
 
-  it("shows hidden tests only once the grades are published, and never the code's stdout", () => {
-    assert.ok(results.tests.every((test) => test.visibility === "after_published"));
+  it("shows hidden tests only after the due date unless told otherwise, and never the code's stdout", () => {
+    assert.ok(results.tests.every((test) => test.visibility === "after_due_date"));
+    assert.equal(results.visibility, "after_due_date");
     assert.equal(results.stdout_visibility, "hidden");
+    const published = gradescopeResults([grade("01-goroutines", "01")], "after_published");
+    assert.ok(published.tests.every((test) => test.visibility === "after_published"));
   });
 
   it("totals the score, the time in seconds, and says per lab what happened", () => {

@@ -4,14 +4,21 @@
  *
  * The folder holds the course's `labs/primitives/` and lab folder (never the
  * student's copies), then only the student's files the manifest lists, then the
- * hidden tests, plus the course's deno.json, package.json and deno.lock
- * (`createSandbox` in core/lab_env.ts builds it). The process may read that
- * folder, except the hidden tests' source; it may not write, run commands, read
- * the environment or use the network, except loopback for a lab whose manifest
- * `permissions` say so. It runs under a wall-clock limit (its whole process
- * group is killed), a heap limit and an output cap. Its results are read from
- * the JUnit report `deno test` writes into a folder outside the sandbox, which
- * the tested code can neither read nor write; nothing it prints is kept.
+ * hidden tests and the grader's canary tests (canary.ts), plus the course's
+ * deno.json, package.json and deno.lock (`createSandbox` in core/lab_env.ts
+ * builds it). The process may read that folder, except the hidden tests'
+ * source; it may not write, run commands, read the environment (but
+ * `PRIMITIVES_SEED`) or use the network, except what the lab's manifest
+ * `permissions` grant; it fetches nothing (`--cached-only`, `--no-remote`). A
+ * preload freezes the realm before the student's code loads
+ * (sandbox_preload.ts). Where the machine allows it, it runs in a mount
+ * namespace that shows neither the course, the submissions, the output nor
+ * other sandboxes (isolation.ts). It runs under a wall-clock limit that holds
+ * without the grader (`timeout -k`), a heap limit, a memory cap on its whole
+ * process group and an output cap, and its process group is killed when it
+ * ends. It runs once per seed. Its results are read from the JUnit report
+ * `deno test` writes into a folder the tested code can neither read nor write;
+ * nothing it prints is kept.
  *
  * @example
  * ```ts
@@ -37,15 +44,19 @@ import {
 } from "../core/lab_env.ts";
 import type { TestResult } from "../core/test_report.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
+import { isolationWrapper, type Namespace } from "./isolation.ts";
 import type { StudentFile } from "./submissions.ts";
 
 /** The limits one lab run gets. */
 export interface SandboxLimits {
   /** Wall-clock limit; past it the run's process group is killed. */
   timeoutMs: number;
-  /** V8's old-space limit, in MiB. */
+  /** V8's old-space limit, in MiB (each worker has its own heap: see `memoryMb`). */
   heapMb: number;
-  /** Most bytes the run may print (stdout and stderr); past it the run is killed. */
+  /** Most resident memory of the run's whole process group (workers, child processes), in MiB. */
+  memoryMb: number;
+  /** Most bytes of printed output kept (stdout and stderr); the rest is dropped, the run goes on. */
   maxOutputBytes: number;
 }
 
@@ -53,8 +64,32 @@ export interface SandboxLimits {
 export const DEFAULT_LIMITS: SandboxLimits = {
   timeoutMs: 60_000,
   heapMb: 512,
+  memoryMb: 1536,
   maxOutputBytes: 512 * 1024,
 };
+
+/** The seeds every hidden run executes under, unless the instructor says otherwise. */
+export const DEFAULT_SEEDS = [1, 2];
+
+/** What a grading run's sandboxes share: where they live, what they must not see, the seeds. */
+export interface SandboxSetup {
+  /** The grading run's temporary folder (see `makeRunTempRoot`); the system's when absent. */
+  tempRoot?: string;
+  /** The mount namespace tool, when the machine has one. */
+  namespace?: Namespace;
+  /** Folders a sandbox must not see besides /tmp: the course, the submissions, the output. */
+  hide?: string[];
+  /** Folders to show again inside hidden ones (Deno's executable when it is in the course). */
+  show?: string[];
+  /** Seeds to run under (`PRIMITIVES_SEED`); an empty list runs once without one. */
+  seeds?: number[];
+  /**
+   * Type-check the code before its first run (a type error then scores nothing). Off
+   * by default: the course's side is checked by the reference run, a student's code is
+   * graded on what it does, and checking costs more than the tests themselves.
+   */
+  typeCheck?: boolean;
+}
 
 /**
  * The grader's preload (see sandbox_preload.ts), and where a sandbox holds its
@@ -92,12 +127,14 @@ export async function prepareSandbox(
   paths: CoursePaths,
   lab: LabEntry,
   source: SandboxSource,
+  tempRoot?: string,
 ): Promise<Sandbox> {
   const sandbox = await createSandbox(
     paths,
     lab,
     source.kind === "solution" ? "solution" : "starter",
     true,
+    tempRoot,
   );
   try {
     const preload = joinPath(sandbox.dir, PRELOAD_IN_SANDBOX);
@@ -120,16 +157,18 @@ export async function prepareSandbox(
  * The `deno test` flags for a sandbox: read access to the sandbox only, with
  * the hidden tests' own files denied (the runner still loads them: permissions
  * do not apply to the modules it was asked to run), the manifest's extra
- * permissions (loopback network for the server lab), the heap limit, and the
- * preload that freezes what the tests share with the student's code.
+ * permissions (loopback network for the server lab), the seed variable when
+ * there is a seed, no fetching, the heap limit, and the preload that freezes
+ * the realm before the student's code loads.
  *
  * @example
  * ```ts
  * import { DEFAULT_LIMITS, sandboxFlags } from "./sandbox.ts";
  * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry;
- * sandboxFlags(lab, "/tmp/sb", "/tmp/sb/labs/04-channels", ["first_hidden_test.ts"], DEFAULT_LIMITS);
- * // → { permissions: ["--no-prompt", "--allow-read=/tmp/sb", "--deny-read=/tmp/sb/labs/04-…"], flags: [...] }
+ * sandboxFlags(lab, "/tmp/sb", "/tmp/sb/labs/04-channels", ["first_hidden_test.ts"], DEFAULT_LIMITS, true);
+ * // → { permissions: ["--no-prompt", "--allow-read=/tmp/sb", "--deny-read=/tmp/sb/labs/04-…",
+ * //      "--allow-env=PRIMITIVES_SEED"], flags: ["--cached-only", "--no-remote", …] }
  * ```
  */
 export function sandboxFlags(
@@ -138,19 +177,31 @@ export function sandboxFlags(
   labDir: string,
   hiddenFiles: string[],
   limits: SandboxLimits,
+  seeded = false,
 ): { permissions: string[]; flags: string[] } {
   const permissions = permissionFlags(lab, [sandboxDir]);
   if (hiddenFiles.length > 0) {
     permissions.push(`--deny-read=${hiddenFiles.map((name) => joinPath(labDir, name)).join(",")}`);
   }
+  if (seeded) {
+    // One --allow-env flag: the manifest's names, if any, and the seed's.
+    const at = permissions.findIndex((flag) => flag.startsWith("--allow-env="));
+    if (at === -1) permissions.push(`--allow-env=${SEED_VARIABLE}`);
+    else permissions[at] += `,${SEED_VARIABLE}`;
+  }
   return {
     permissions,
     flags: [
+      "--cached-only",
+      "--no-remote",
       `--v8-flags=--max-old-space-size=${limits.heapMb}`,
       `--preload=${joinPath(sandboxDir, PRELOAD_IN_SANDBOX)}`,
     ],
   };
 }
+
+/** The variable the primitives' seeded scheduler reads (the course's shared contract). */
+export const SEED_VARIABLE = "PRIMITIVES_SEED";
 
 /** What a lab run produced. */
 export interface SandboxOutcome {
@@ -160,6 +211,15 @@ export interface SandboxOutcome {
   problem?: string;
   /** True when the run was stopped through the signal (the grader is shutting down). */
   aborted: boolean;
+  /**
+   * Why the report cannot be believed (it contradicts the canary tests); the lab
+   * is then zeroed with this reason.
+   */
+  forged?: string;
+  /** For each test that failed, the first seed it failed under (seeded runs only). */
+  failingSeeds: Map<string, number>;
+  /** Things worth saying that did not stop the run (its output was cut short). */
+  notes: string[];
   durationMs: number;
 }
 
@@ -194,9 +254,9 @@ function typeErrors(details: string[]): string[] {
  */
 export function describeProblem(run: TestRun, limits: SandboxLimits): string | undefined {
   if (run.timedOut) return `timed out after ${seconds(limits.timeoutMs)} s`;
-  if (run.outputLimited) {
-    return `printed more than ${Math.round(limits.maxOutputBytes / 1024)} KiB of output and ` +
-      `was stopped`;
+  if (run.memoryLimited) {
+    return `its processes held more than ${limits.memoryMb} MiB of memory together and were ` +
+      `stopped (data that only grows, or workers that never end?)`;
   }
   if (run.aborted) return "the grading run was stopped before this lab finished";
   const details = run.problem?.details ?? [];
@@ -229,8 +289,11 @@ function relativeTo(dirs: string[]): (text: string | undefined) => string | unde
 
 /**
  * Runs a lab's hidden tests on `source` in a fresh sandbox, which is removed
- * afterwards. Never throws for what the tested code does: a crash, a hang, a
- * flood of output all end up in the outcome.
+ * afterwards: once per seed of `setup.seeds` (type-checked on the first run
+ * only, when `setup.typeCheck` asks for it), stopping at the first run that does not complete
+ * or in which no test passed. A test passes only
+ * when it passed under every seed. Never throws for what the tested code does:
+ * a crash, a hang, a flood of output, a forged report all end up in the outcome.
  *
  * @throws {Error} only when the sandbox cannot be built or Deno cannot be started.
  * @example
@@ -248,45 +311,106 @@ export async function runSandbox(
   source: SandboxSource,
   limits: SandboxLimits,
   signal?: AbortSignal,
+  setup: SandboxSetup = {},
 ): Promise<SandboxOutcome> {
   const started = performance.now();
-  const sandbox = await prepareSandbox(paths, lab, source);
+  const sandbox = await prepareSandbox(paths, lab, source, setup.tempRoot);
+  const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
   try {
     const hiddenSource = joinPath(paths.hidden, lab.slug);
     const hiddenFiles = await exists(hiddenSource) ? await walkFiles(hiddenSource) : [];
+    const seeds: (number | undefined)[] = setup.seeds?.length ? setup.seeds : [undefined];
     const { permissions, flags } = sandboxFlags(
       lab,
       sandbox.dir,
       sandbox.labDir,
-      hiddenFiles,
+      [...hiddenFiles, CANARY_FILE],
       limits,
+      seeds[0] !== undefined,
     );
-    const run = await runTests({
-      cwd: sandbox.dir,
-      files: sandbox.hiddenTests,
-      permissions,
-      flags,
+    const wrapper = isolationWrapper({
+      namespace: setup.namespace,
       timeoutMs: limits.timeoutMs,
-      maxOutputBytes: limits.maxOutputBytes,
-      ownProcessGroup: true,
-      signal,
+      hide: setup.hide ?? [],
+      visible: [sandbox.dir, reportRoot, ...setup.show ?? []],
+      writable: [reportRoot],
     });
     const clean = relativeTo([...new Set([sandbox.dir, await Deno.realPath(sandbox.dir)])]);
-    const report = run.fromReport
-      ? run.results.map((test) => ({
-        ...test,
-        message: clean(test.message),
-        details: clean(test.details),
-        output: undefined, // what a test printed is never kept
-      }))
-      : null;
-    return {
-      report,
-      problem: clean(describeProblem(run, limits)),
-      aborted: run.aborted,
-      durationMs: performance.now() - started,
+    const outcome: SandboxOutcome = {
+      report: null,
+      aborted: false,
+      failingSeeds: new Map(),
+      notes: [],
+      durationMs: 0,
     };
+    const combined = new Map<string, TestResult>();
+    for (const [index, seed] of seeds.entries()) {
+      const secret = newCanarySecret();
+      await Deno.writeTextFile(joinPath(sandbox.labDir, CANARY_FILE), canarySource(secret));
+      const run = await runTests({
+        cwd: sandbox.dir,
+        files: [...sandbox.hiddenTests, `labs/${lab.slug}/${CANARY_FILE}`],
+        permissions,
+        flags,
+        typeCheck: index === 0 && setup.typeCheck === true,
+        wrapper,
+        env: seed === undefined ? undefined : { [SEED_VARIABLE]: String(seed) },
+        timeoutMs: limits.timeoutMs,
+        maxOutputBytes: limits.maxOutputBytes,
+        maxMemoryMb: limits.memoryMb,
+        ownProcessGroup: true,
+        tempDir: reportRoot,
+        signal,
+      });
+      const under = seed === undefined || seeds.length === 1 ? "" : ` (under seed ${seed})`;
+      const problem = describeProblem(run, limits);
+      outcome.aborted = run.aborted;
+      if (run.outputLimited && !outcome.notes.some((note) => note.startsWith("printed"))) {
+        outcome.notes.push(
+          `printed more than ${Math.round(limits.maxOutputBytes / 1024)} KiB; the rest of ` +
+            `its output was dropped (the score comes from the test report alone)`,
+        );
+      }
+      if (!run.fromReport) {
+        outcome.report = null;
+        outcome.problem = clean(problem === undefined ? undefined : problem + under);
+        break;
+      }
+      const { tests, contradiction } = checkCanaries(run.results, secret);
+      if (contradiction !== undefined) {
+        outcome.forged =
+          `the test report contradicts the grader's canary tests (${contradiction})` +
+          `${under}, so none of it can be trusted: the student's code changed how the tests ` +
+          `run or report`;
+        outcome.report = null;
+        break;
+      }
+      if (problem !== undefined && outcome.problem === undefined) {
+        outcome.problem = clean(problem + under);
+      }
+      for (const test of tests) {
+        const kept = combined.get(test.name);
+        if (kept === undefined || (kept.status === "passed" && test.status !== "passed")) {
+          combined.set(test.name, {
+            ...test,
+            message: clean(test.message),
+            details: clean(test.details),
+            output: undefined, // what a test printed is never kept
+          });
+          if (test.status === "failed" && seed !== undefined) {
+            outcome.failingSeeds.set(test.name, seed);
+          }
+        }
+      }
+      outcome.report = [...combined.values()];
+      // A test scores only when it passes under every seed: with none passing, more seeds
+      // cannot change the score, so they are not run.
+      if (!outcome.report.some((test) => test.status === "passed")) break;
+    }
+    outcome.durationMs = performance.now() - started;
+    return outcome;
   } finally {
     await sandbox.remove();
+    await Deno.remove(reportRoot, { recursive: true }).catch(() => {});
   }
 }

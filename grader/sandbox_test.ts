@@ -40,6 +40,8 @@ describe("sandboxFlags", () => {
       "/tmp/sb/labs/06-server/helpers/fake.ts",
     ]);
     assert.deepEqual(flags, [
+      "--cached-only",
+      "--no-remote",
       "--v8-flags=--max-old-space-size=384",
       "--preload=/tmp/sb/grader/sandbox_preload.ts",
     ]);
@@ -47,6 +49,24 @@ describe("sandboxFlags", () => {
     for (const kind of ["write", "net", "env", "run", "ffi", "sys", "all"]) {
       assert.ok(!granted.includes(`--allow-${kind}`), `--allow-${kind} granted`);
     }
+  });
+
+  it("grants the seed variable alone, merged with the manifest's own variables", () => {
+    const seeded = sandboxFlags(lab, "/tmp/sb", "/tmp/sb/labs/06-server", [], DEFAULT_LIMITS, true);
+    assert.deepEqual(seeded.permissions.filter((flag) => flag.startsWith("--allow-env")), [
+      "--allow-env=PRIMITIVES_SEED",
+    ]);
+    const both = sandboxFlags(
+      { ...lab, permissions: { env: ["PORT"] } },
+      "/tmp/sb",
+      "/tmp/sb/labs/06-server",
+      [],
+      DEFAULT_LIMITS,
+      true,
+    );
+    assert.deepEqual(both.permissions.filter((flag) => flag.startsWith("--allow-env")), [
+      "--allow-env=PORT,PRIMITIVES_SEED",
+    ]);
   });
 
   it("adds loopback network only for a lab whose manifest asks for it", () => {
@@ -134,9 +154,9 @@ describe("describeProblem", () => {
       describeProblem(run({ timedOut: true }), { ...DEFAULT_LIMITS, timeoutMs: 2500 }),
       "timed out after 2.5 s",
     );
-    assert.equal(
-      describeProblem(run({ outputLimited: true, exitCode: null }), DEFAULT_LIMITS),
-      "printed more than 512 KiB of output and was stopped",
+    assert.match(
+      describeProblem(run({ memoryLimited: true, exitCode: null }), DEFAULT_LIMITS) ?? "",
+      /^its processes held more than 1536 MiB of memory together and were stopped/,
     );
   });
 

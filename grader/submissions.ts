@@ -1,7 +1,7 @@
 /**
  * Finding the submissions and the files each hands in for a lab. A submission
- * has the course's shape (`labs/<slug>/<file>.ts`); only the files the manifest
- * lists for a lab are taken, each a regular file under a size cap. Symbolic
+ * has the solutions' shape (`<slug>/<file>.ts`) or the course's
+ * (`labs/<slug>/<file>.ts`); only the files the manifest lists for a lab are taken, each a regular file under a size cap. Symbolic
  * links and other special files are refused with a reason rather than followed,
  * so a submission cannot make the grader copy something from outside it.
  *
@@ -30,7 +30,10 @@ export interface Submission {
   student: string;
   /** The submission folder. */
   dir: string;
-  /** The submission's `labs/` folder, or `null` when it has none the grader may read. */
+  /**
+   * The folder holding the submission's lab folders (`<slug>/`): its `labs/`, or the
+   * submission folder itself; `null` when it has none the grader may read.
+   */
   labsDir: string | null;
   /** Why `labsDir` is `null`, or where it was found when not at the top. */
   note?: string;
@@ -65,8 +68,23 @@ function isClutter(name: string): boolean {
   return name.startsWith(".") || name === "__MACOSX";
 }
 
-/** The `labs/` folder of a submission folder, looking one level down for an archive's wrapper. */
-async function locateLabs(dir: string): Promise<{ labsDir: string | null; note?: string }> {
+/** Whether `dir` holds a folder named after one of `slugs`. */
+async function holdsLab(dir: string, slugs: readonly string[]): Promise<boolean> {
+  for (const slug of slugs) {
+    if ((await lstatOrNull(joinPath(dir, slug)))?.isDirectory) return true;
+  }
+  return false;
+}
+
+/**
+ * The folder holding a submission's lab folders: `labs/` (the course's shape),
+ * the submission folder itself when it holds a lab folder (the solutions'
+ * shape), and the same one level down, for an archive's wrapper folder.
+ */
+async function locateLabs(
+  dir: string,
+  slugs: readonly string[],
+): Promise<{ labsDir: string | null; note?: string }> {
   const labs = joinPath(dir, "labs");
   const info = await lstatOrNull(labs);
   if (info?.isSymlink) {
@@ -76,21 +94,29 @@ async function locateLabs(dir: string): Promise<{ labsDir: string | null; note?:
     };
   }
   if (info?.isDirectory) return { labsDir: labs };
-  if (info) return { labsDir: null, note: "its labs is a file, not a folder" };
+  if (await holdsLab(dir, slugs)) return { labsDir: dir };
   // An archive often wraps the work in one folder (ada/workbook-main/labs/…).
   const folders: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (isClutter(entry.name)) continue;
-    if (!entry.isDirectory) return { labsDir: null, note: "it has no labs/ folder" };
-    folders.push(entry.name);
+    if (entry.isDirectory) folders.push(entry.name);
   }
   if (folders.length === 1) {
-    const nested = joinPath(dir, folders[0], "labs");
-    if ((await lstatOrNull(nested))?.isDirectory) {
-      return { labsDir: nested, note: `its labs/ was found inside ${folders[0]}/` };
+    const wrapper = joinPath(dir, folders[0]);
+    if ((await lstatOrNull(joinPath(wrapper, "labs")))?.isDirectory) {
+      return {
+        labsDir: joinPath(wrapper, "labs"),
+        note: `its labs/ was found inside ${folders[0]}/`,
+      };
+    }
+    if (await holdsLab(wrapper, slugs)) {
+      return { labsDir: wrapper, note: `its lab folders were found inside ${folders[0]}/` };
     }
   }
-  return { labsDir: null, note: "it has no labs/ folder" };
+  return {
+    labsDir: null,
+    note: `it has no lab folder (expected <lab>/ or labs/<lab>/, such as ${slugs[0] ?? "01-…"}/)`,
+  };
 }
 
 /** The last part of a path. */
@@ -99,21 +125,39 @@ function baseName(path: string): string {
   return trimmed.slice(trimmed.search(/[^\\/]*$/)) || trimmed;
 }
 
+/** An entry of the submissions folder that is not graded, and why. */
+export interface Skipped {
+  name: string;
+  reason: string;
+}
+
+/** What a submissions folder holds. */
+export interface FoundSubmissions {
+  submissions: Submission[];
+  /** Entries left out, each with its reason (hidden folders, plain files). */
+  skipped: Skipped[];
+}
+
 /**
- * The submissions in `folder`: the folder itself when it holds `labs/` (one
- * submission, named after the folder), else one per subfolder, sorted by name.
- * Hidden entries (`.git`, `.DS_Store`) and `__MACOSX` are skipped; a student
- * folder that is a symbolic link is listed with no readable `labs/`.
+ * The submissions in `folder`: one per entry, sorted by name, whatever the
+ * names are (a folder named `labs` is a student like any other). Hidden entries
+ * (a name starting with `.`), `__MACOSX` and plain files are skipped, each with
+ * its reason; a student folder that is a symbolic link is listed with no
+ * readable labs. With `single`, `folder` is one submission, named after itself.
  *
  * @throws {SubmissionsError} when the folder is missing, is not a folder, or holds no submission.
  * @example
  * ```ts
  * import { findSubmissions } from "./submissions.ts";
- * const submissions = await findSubmissions("submissions");
+ * const { submissions, skipped } = await findSubmissions("submissions", ["01-goroutines"]);
  * submissions.map((submission) => submission.student); // → ["ada", "bert"]
  * ```
  */
-export async function findSubmissions(folder: string): Promise<Submission[]> {
+export async function findSubmissions(
+  folder: string,
+  slugs: readonly string[],
+  single = false,
+): Promise<FoundSubmissions> {
   const info = await lstatOrNull(folder);
   if (info === null) throw new SubmissionsError(`the submissions folder ${folder} does not exist`);
   const target = info.isSymlink ? await Deno.stat(folder).catch(() => null) : info;
@@ -122,14 +166,25 @@ export async function findSubmissions(folder: string): Promise<Submission[]> {
       `${folder} is not a folder: give the folder that holds one folder per student`,
     );
   }
-  if (await lstatOrNull(joinPath(folder, "labs")) !== null) {
-    return [{ student: baseName(absolutePath(folder)), dir: folder, ...await locateLabs(folder) }];
+  if (single) {
+    const student = baseName(absolutePath(folder));
+    return {
+      submissions: [{ student, dir: folder, ...await locateLabs(folder, slugs) }],
+      skipped: [],
+    };
   }
   const submissions: Submission[] = [];
+  const skipped: Skipped[] = [];
   for await (const entry of Deno.readDir(folder)) {
-    if (isClutter(entry.name)) continue;
     const dir = joinPath(folder, entry.name);
-    if (entry.isSymlink) {
+    if (isClutter(entry.name)) {
+      skipped.push({
+        name: entry.name,
+        reason: entry.name === "__MACOSX"
+          ? "an archive's metadata folder, not a student"
+          : "a hidden name (it starts with a dot); rename it to have it graded",
+      });
+    } else if (entry.isSymlink) {
       submissions.push({
         student: entry.name,
         dir,
@@ -137,16 +192,22 @@ export async function findSubmissions(folder: string): Promise<Submission[]> {
         note: "the submission folder is a symbolic link, which the grader does not follow",
       });
     } else if (entry.isDirectory) {
-      submissions.push({ student: entry.name, dir, ...await locateLabs(dir) });
+      submissions.push({ student: entry.name, dir, ...await locateLabs(dir, slugs) });
+    } else {
+      skipped.push({ name: entry.name, reason: "a file, not a student's folder" });
     }
   }
   if (submissions.length === 0) {
     throw new SubmissionsError(
       `${folder} holds no submissions: expected one folder per student, each with ` +
-        `labs/<lab>/<file>.ts inside (or a single submission folder with labs/ in it)`,
+        `<lab>/<file>.ts or labs/<lab>/<file>.ts inside`,
     );
   }
-  return submissions.sort((a, b) => a.student < b.student ? -1 : a.student > b.student ? 1 : 0);
+  const byName = (a: { name?: string; student?: string }, b: typeof a) => {
+    const [x, y] = [a.student ?? a.name ?? "", b.student ?? b.name ?? ""];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return { submissions: submissions.sort(byName), skipped: skipped.sort(byName) };
 }
 
 /** One file a student handed in. */
@@ -213,7 +274,7 @@ export async function collectLabFiles(
     return result;
   }
   const labDir = joinPath(submission.labsDir, lab.slug);
-  const where = `labs/${lab.slug}`;
+  const where = submission.labsDir.endsWith("/labs") ? `labs/${lab.slug}` : lab.slug;
   const folder = await lstatOrNull(labDir);
   if (folder === null) {
     result.missing = [...lab.files];

@@ -31,52 +31,81 @@ const lab: LabEntry = {
   files: ["first.ts", "pipeline.ts"],
 };
 
+const slugs = ["01-goroutines", "04-channels"];
+
 describe("findSubmissions", { skip: !onDeno && "needs Deno" }, () => {
   it("says so when the folder does not exist, is a file, or holds no submission", async () => {
     await assert.rejects(
-      findSubmissions(`${dir}/missing`),
+      findSubmissions(`${dir}/missing`, slugs),
       (error: Error) =>
         error instanceof SubmissionsError && /folder .*missing does not exist/.test(error.message),
     );
     await write(`${dir}/a-file`, "not a folder");
-    await assert.rejects(findSubmissions(`${dir}/a-file`), /a-file is not a folder/);
+    await assert.rejects(findSubmissions(`${dir}/a-file`, slugs), /a-file is not a folder/);
     await Deno.mkdir(`${dir}/empty`);
-    await assert.rejects(findSubmissions(`${dir}/empty`), /empty holds no submissions/);
+    await assert.rejects(findSubmissions(`${dir}/empty`, slugs), /empty holds no submissions/);
     await write(`${dir}/only-clutter/.DS_Store`, "");
     await write(`${dir}/only-clutter/notes.txt`, "");
     await Deno.mkdir(`${dir}/only-clutter/__MACOSX`);
-    await assert.rejects(findSubmissions(`${dir}/only-clutter`), /holds no submissions/);
+    await assert.rejects(findSubmissions(`${dir}/only-clutter`, slugs), /holds no submissions/);
   });
 
-  it("lists one submission per student folder, sorted, skipping hidden folders", async () => {
+  it("lists one submission per student folder, sorted, and every other entry as skipped with a reason", async () => {
     const root = `${dir}/class`;
     await write(`${root}/zoe/labs/04-channels/first.ts`, "");
     await write(`${root}/ada/labs/04-channels/first.ts`, "");
     await write(`${root}/.git/config`, "");
     await write(`${root}/roster.csv`, "");
-    const found = await findSubmissions(root);
-    assert.deepEqual(found, [
+    const found = await findSubmissions(root, slugs);
+    assert.deepEqual(found.submissions, [
       { student: "ada", dir: `${root}/ada`, labsDir: `${root}/ada/labs` },
       { student: "zoe", dir: `${root}/zoe`, labsDir: `${root}/zoe/labs` },
     ]);
+    assert.deepEqual(found.skipped.map((entry) => entry.name), [".git", "roster.csv"]);
+    assert.match(found.skipped[0].reason, /starts with a dot/);
+    assert.match(found.skipped[1].reason, /a file/);
   });
 
-  it("takes a folder with labs/ in it as the one submission, named after the folder", async () => {
+  it("a student folder named labs is one student among the others, not the class's labs", async () => {
+    const root = `${dir}/labs-named`;
+    await write(`${root}/labs/04-channels/first.ts`, "");
+    await write(`${root}/ada/04-channels/first.ts`, "");
+    const found = await findSubmissions(root, slugs);
+    assert.deepEqual(found.submissions.map((one) => [one.student, one.labsDir]), [
+      ["ada", `${root}/ada`],
+      ["labs", `${root}/labs`],
+    ]);
+  });
+
+  it("accepts the solutions' shape <student>/<lab>/ as well as <student>/labs/<lab>/", async () => {
+    const root = `${dir}/shapes`;
+    await write(`${root}/ada/04-channels/first.ts`, "");
+    await write(`${root}/bob/labs/04-channels/first.ts`, "");
+    const found = await findSubmissions(root, slugs);
+    assert.deepEqual(found.submissions.map((one) => one.labsDir), [
+      `${root}/ada`,
+      `${root}/bob/labs`,
+    ]);
+  });
+
+  it("with single, takes the folder as the one submission, named after the folder", async () => {
     await write(`${dir}/solo/ada/labs/04-channels/first.ts`, "");
-    assert.deepEqual(await findSubmissions(`${dir}/solo/ada/`), [
+    assert.deepEqual((await findSubmissions(`${dir}/solo/ada/`, slugs, true)).submissions, [
       { student: "ada", dir: `${dir}/solo/ada/`, labsDir: `${dir}/solo/ada/labs` },
     ]);
   });
 
-  it("finds labs/ inside the single folder an archive wraps the work in, and says so", async () => {
+  it("finds the labs inside the single folder an archive wraps the work in, and says so", async () => {
     const root = `${dir}/wrapped`;
     await write(`${root}/ada/workbook-main/labs/04-channels/first.ts`, "");
     await write(`${root}/bob/notes.txt`, "");
-    const [ada, bob] = await findSubmissions(root);
+    await write(`${root}/cy/cy-work/01-goroutines/tracker.ts`, "");
+    const [ada, bob, cy] = (await findSubmissions(root, slugs)).submissions;
     assert.equal(ada.labsDir, `${root}/ada/workbook-main/labs`);
     assert.equal(ada.note, "its labs/ was found inside workbook-main/");
     assert.equal(bob.labsDir, null);
-    assert.equal(bob.note, "it has no labs/ folder");
+    assert.match(bob.note ?? "", /no lab folder/);
+    assert.equal(cy.labsDir, `${root}/cy/cy-work`);
   });
 
   it("does not follow a student folder or a labs/ folder that is a symbolic link", async () => {
@@ -85,7 +114,7 @@ describe("findSubmissions", { skip: !onDeno && "needs Deno" }, () => {
     await Deno.mkdir(`${root}/cy`, { recursive: true });
     await Deno.symlink(`${dir}/elsewhere`, `${root}/ada`);
     await Deno.symlink(`${dir}/elsewhere/labs`, `${root}/cy/labs`);
-    const [ada, cy] = await findSubmissions(root);
+    const [ada, cy] = (await findSubmissions(root, slugs)).submissions;
     assert.deepEqual([ada.student, ada.labsDir], ["ada", null]);
     assert.match(ada.note ?? "", /symbolic link/);
     assert.deepEqual([cy.student, cy.labsDir], ["cy", null]);

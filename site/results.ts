@@ -261,7 +261,8 @@ export function parseStudentResults(
     });
   }
   return {
-    name,
+    // A folder name may hold any character but "/": shown, never interpreted.
+    name: cleanText(name).replace(/[\n\t]/g, "\ufffd"),
     source,
     score: (value.score as number | undefined) ?? sum(labs.map((lab) => lab.score)),
     maxScore: sum(labs.map((lab) => lab.maxScore)),

@@ -86,6 +86,7 @@ const steps: Step[] = [
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
         "grader/testdata",
+        "grader/gradescope",
       ]),
   },
   {
@@ -105,6 +106,7 @@ const steps: Step[] = [
         "site",
         ...graderFiles((name) => name.endsWith(".ts")),
         "grader/testdata",
+        "grader/gradescope",
       ]),
   },
   {

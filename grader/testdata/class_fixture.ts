@@ -16,6 +16,32 @@
  * - `gwen`: lab 01's starters, whose tracker.ts replaces the assertions and the
  *   leak check the hidden tests share with it by functions that never throw.
  *
+ * The attacks below are named by what each must get. Each is lab 01's starters
+ * (or solution) plus the attack at the end of tracker.ts:
+ *
+ * - `then-getter-gains-nothing`: defines a `then` getter on `Object.prototype`
+ *   (it made the runner report every test `ok`).
+ * - `promise-then-patch-gains-nothing`: replaces `Promise.prototype.then`.
+ * - `set-add-patch-gains-nothing`: replaces `Set.prototype.add` (the leak check's).
+ * - `leaked-hidden-source-is-scrubbed`: the solution, whose tracker.ts throws
+ *   the text of a hidden test (read through a module import) from every test.
+ * - `worker-memory-hog-is-killed`: the solution, whose tracker.ts starts a
+ *   Worker that fills memory outside the heap limit.
+ * - `web-storage-and-remote-import-are-gone`: the solution, whose tracker.ts
+ *   tries `caches`, `localStorage` and a remote import, and reports how each ended.
+ * - `huge-failure-message-is-cut-short`: the solution, whose tracker.ts throws
+ *   a 256 KiB message at import, so every tracker test fails with it (over the
+ *   output cap and the longest text read from a report).
+ * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
+ *   imports the course's solution of itself as text by its absolute path (a
+ *   literal import needs no read permission) and throws it.
+ * - `seed-2-failure-names-its-replay`: the solution, whose tracker.ts throws
+ *   when `PRIMITIVES_SEED` is 2.
+ * - `labs`: a student named like the course's folder, handing in lab 01's
+ *   solution in the solutions' shape (`labs/01-goroutines/…` here is
+ *   `<student>/<lab>/`): graded as one student among the others.
+ * - `.hidden-student`: a folder whose name starts with a dot: skipped, with a reason.
+ *
  * Hostile code is added at the end of a solution file, so the file still
  * type-checks and the hidden tests reach it; it runs when a test imports it.
  *
@@ -47,16 +73,44 @@ export interface ClassFixture {
   };
   /** The `it` names of lab 01's tracker tests, which finn forges as passing. */
   trackerTests: string[];
+  /** The attacks on the realm, by student name; each must score what the starter scores. */
+  realmAttacks: string[];
 }
 
-/** Copies the solution (or starter) files of a lab into a student's labs/ folder. */
-async function handIn(root: string, student: string, slug: string, from: "solutions" | "labs") {
+/** Attacks on the realm the tests share, each appended to a starter's tracker.ts. */
+const REALM_ATTACKS: Record<string, string> = {
+  "then-getter-gains-nothing": `Object.defineProperty(Object.prototype, "then", {
+  configurable: true,
+  get() {
+    return undefined;
+  },
+});`,
+  "promise-then-patch-gains-nothing": `const realThen = Promise.prototype.then;
+Promise.prototype.then = function (this: Promise<unknown>, _onFulfilled?: unknown, onRejected?: unknown) {
+  return realThen.call(this, () => undefined, onRejected as undefined);
+} as typeof realThen;`,
+  "set-add-patch-gains-nothing": `Set.prototype.add = function () {
+  return this;
+};`,
+};
+
+/**
+ * Copies the solution (or starter) files of a lab into a student's folder, in
+ * the course's shape (`labs/<slug>/`) or the solutions' (`<slug>/`).
+ */
+async function handIn(
+  root: string,
+  student: string,
+  slug: string,
+  from: "solutions" | "labs",
+  shape: "course" | "solutions" = "course",
+) {
   const source = from === "solutions"
     ? joinPath(root, "solutions", slug)
     : joinPath(root, "labs", slug);
   await copyTree(
     source,
-    joinPath(student, "labs", slug),
+    shape === "course" ? joinPath(student, "labs", slug) : joinPath(student, slug),
     (name) => !name.endsWith(".ts") || name.endsWith("_test.ts"),
   );
 }
@@ -115,6 +169,58 @@ export async function buildClass(
   await handIn(root, student("carl"), "04-channels", "solutions");
 
   const tracker = (name: string) => joinPath(student(name), "labs/01-goroutines/tracker.ts");
+  for (const [name, attack] of Object.entries(REALM_ATTACKS)) {
+    await handIn(root, student(name), "01-goroutines", "labs");
+    await append(tracker(name), attack);
+  }
+  for (
+    const name of [
+      "leaked-hidden-source-is-scrubbed",
+      "worker-memory-hog-is-killed",
+      "web-storage-and-remote-import-are-gone",
+    ]
+  ) await handIn(root, student(name), "01-goroutines", "solutions");
+  await append(
+    tracker("leaked-hidden-source-is-scrubbed"),
+    `const leaked = await import(["./tracker_hidden_test.ts"][0], { with: { type: "text" } });
+throw new Error(String(leaked.default).slice(0, 4000));`,
+  );
+  await handIn(root, student("huge-failure-message-is-cut-short"), "01-goroutines", "solutions");
+  await append(
+    tracker("huge-failure-message-is-cut-short"),
+    `throw new Error("too much: " + "#".repeat(256 * 1024));`,
+  );
+  await handIn(root, student("solution-text-import-finds-nothing"), "01-goroutines", "labs");
+  await append(
+    tracker("solution-text-import-finds-nothing"),
+    `import solutionText from ${
+      JSON.stringify(joinPath(root, "solutions/01-goroutines/tracker.ts"))
+    } with { type: "text" };
+throw new Error("the solution: " + solutionText.slice(0, 3000));`,
+  );
+  await handIn(root, student("seed-2-failure-names-its-replay"), "01-goroutines", "solutions");
+  await append(
+    tracker("seed-2-failure-names-its-replay"),
+    `if (Deno.env.get("PRIMITIVES_SEED") === "2") throw new Error("this code fails under seed 2");`,
+  );
+  await handIn(root, student("labs"), "01-goroutines", "solutions", "solutions");
+  await handIn(root, student(".hidden-student"), "01-goroutines", "solutions");
+  await append(
+    tracker("worker-memory-hog-is-killed"),
+    `const hog = "const kept = []; for (;;) kept.push(new Uint8Array(32 << 20).fill(7));";
+new Worker("data:application/javascript," + encodeURIComponent(hog), { type: "module" });
+await new Promise(() => {});`,
+  );
+  await append(
+    tracker("web-storage-and-remote-import-are-gone"),
+    attempts({
+      "open the Cache API":
+        `await (globalThis as unknown as { caches: CacheStorage }).caches.open("x");`,
+      "write localStorage":
+        `(globalThis as unknown as { localStorage: Storage }).localStorage.setItem("k", "v");`,
+      "import a remote module": `await import(["https://example.com/x.ts"][0]);`,
+    }),
+  );
   await append(tracker("carl"), "for (;;) {\n  // spins forever: the grader must stop it\n}");
 
   const hiddenSource = await Deno.readTextFile(
@@ -203,8 +309,25 @@ try {
   );
   return {
     submissions,
-    students: ["ada", "bert", "carl", "dora", "eve", "finn", "gwen"],
+    students: [
+      "ada",
+      "bert",
+      "carl",
+      "dora",
+      "eve",
+      "finn",
+      "gwen",
+      "huge-failure-message-is-cut-short",
+      "labs",
+      "leaked-hidden-source-is-scrubbed",
+      "seed-2-failure-names-its-replay",
+      "solution-text-import-finds-nothing",
+      ...Object.keys(REALM_ATTACKS),
+      "web-storage-and-remote-import-are-gone",
+      "worker-memory-hog-is-killed",
+    ].sort(),
     eveTargets,
     trackerTests,
+    realmAttacks: Object.keys(REALM_ATTACKS),
   };
 }

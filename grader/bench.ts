@@ -1,0 +1,176 @@
+/**
+ * The grading benchmark (`deno task grade-bench`): builds a synthetic class
+ * from the course's own solutions and starters (student `s000` hands in every
+ * lab's solution, `s001` its starters, and so on alternately), grades it as the
+ * instructor would, and reports the wall time per student-lab, what a class of
+ * 200 students × 6 labs would take at that pace, and where the time goes: the
+ * reference runs, building a sandbox, starting `deno test`, and the hidden
+ * tests themselves (one seed each).
+ *
+ *     deno task grade-bench [--students 20] [--jobs 2] [--seeds 1,2] [--labs 01,04]
+ *
+ * @example
+ * ```ts
+ * import { benchGrading } from "./bench.ts";
+ * const result = await benchGrading({ root: ".", students: 4, jobs: 2, seeds: [1] });
+ * console.log(result.perStudentLabMs);
+ * ```
+ * @module
+ */
+
+import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
+import { runTests } from "../core/test_runner.ts";
+import { gradeSubmissions, selectLabs } from "./grade.ts";
+import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
+
+/** What to measure. */
+export interface BenchOptions {
+  root: string;
+  students: number;
+  jobs: number;
+  seeds: number[];
+  labs?: string[];
+  log?: (line: string) => void;
+}
+
+/** What the benchmark measured, in milliseconds. */
+export interface BenchResult {
+  studentLabs: number;
+  /** Wall time of the whole grading, reference runs included. */
+  totalMs: number;
+  /** Wall time of the students' part divided by the student-labs. */
+  perStudentLabMs: number;
+  /** The same pace, for 200 students × 6 labs. */
+  projectedClassMs: number;
+  /** Building and removing one sandbox. */
+  sandboxMs: number;
+  /** One `deno test` process running one empty test. */
+  processMs: number;
+  /** Each lab's hidden tests on its solution, one run, by slug. */
+  labRunMs: Record<string, number>;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await work();
+  return [value, performance.now() - started];
+}
+
+/**
+ * Builds the synthetic class, grades it and measures the parts.
+ *
+ * @example
+ * ```ts
+ * import { benchGrading } from "./bench.ts";
+ * await benchGrading({ root: ".", students: 2, jobs: 1, seeds: [] });
+ * ```
+ */
+export async function benchGrading(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => {});
+  const paths = coursePaths(options.root);
+  const course = await loadCourse(paths);
+  const labs = selectLabs(course, options.labs);
+  const work = await Deno.makeTempDir({ prefix: "grade-bench-" });
+  try {
+    const submissions = joinPath(work, "class");
+    for (let index = 0; index < options.students; index++) {
+      const student = joinPath(submissions, `s${String(index).padStart(3, "0")}`);
+      for (const lab of labs) {
+        const from = index % 2 === 0 ? paths.solutions : paths.labs;
+        await copyTree(
+          joinPath(from, lab.slug),
+          joinPath(student, lab.slug),
+          (name) => !name.endsWith(".ts") || name.endsWith("_test.ts"),
+        );
+      }
+    }
+    let referencesDoneAt = 0;
+    const started = performance.now();
+    await gradeSubmissions({
+      root: options.root,
+      submissions,
+      out: joinPath(work, "out"),
+      labs: labs.map((lab) => lab.slug),
+      jobs: options.jobs,
+      seeds: options.seeds,
+      log: (line) => {
+        if (line.startsWith("reference:")) referencesDoneAt = performance.now();
+        log(line);
+      },
+    });
+    const totalMs = performance.now() - started;
+    const studentLabs = options.students * labs.length;
+    const perStudentLabMs = (totalMs - (referencesDoneAt - started)) / studentLabs;
+
+    const [, sandboxMs] = await timed(async () => {
+      const sandbox = await prepareSandbox(paths, labs[0], { kind: "solution" });
+      await sandbox.remove();
+    });
+    const empty = joinPath(work, "empty");
+    await Deno.mkdir(empty);
+    await Deno.writeTextFile(
+      joinPath(empty, "empty_test.ts"),
+      'import { it } from "node:test";\nit("does nothing", () => {});\n',
+    );
+    const [, processMs] = await timed(() =>
+      runTests({
+        cwd: empty,
+        files: ["empty_test.ts"],
+        permissions: ["--no-prompt"],
+        typeCheck: false,
+        timeoutMs: 60_000,
+      })
+    );
+    const labRunMs: Record<string, number> = {};
+    for (const lab of labs) {
+      const outcome = await runSandbox(
+        paths,
+        lab,
+        { kind: "solution" },
+        DEFAULT_LIMITS,
+        undefined,
+        {
+          seeds: options.seeds.slice(0, 1),
+        },
+      );
+      labRunMs[lab.slug] = Math.round(outcome.durationMs);
+    }
+    return {
+      studentLabs,
+      totalMs: Math.round(totalMs),
+      perStudentLabMs: Math.round(perStudentLabMs),
+      projectedClassMs: Math.round(perStudentLabMs * 200 * 6),
+      sandboxMs: Math.round(sandboxMs),
+      processMs: Math.round(processMs),
+      labRunMs,
+    };
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  const number = (name: string, fallback: number) => Number(takeOption(args, name) ?? fallback);
+  const students = number("--students", 20);
+  const jobs = number("--jobs", 2);
+  const seeds = (takeOption(args, "--seeds") ?? "1,2").split(",").filter(Boolean).map(Number);
+  const labs = takeOption(args, "--labs")?.split(",");
+  const result = await benchGrading({ root: Deno.cwd(), students, jobs, seeds, labs });
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(
+    [
+      `${result.studentLabs} student-labs, --jobs ${jobs}, seeds ${seeds.join(",") || "none"}`,
+      `total ${s(result.totalMs)}; ${s(result.perStudentLabMs)} of wall time per student-lab`,
+      `at that pace 200 students × 6 labs take ${
+        (result.projectedClassMs / 60_000).toFixed(1)
+      } min`,
+      `where one student-lab's time goes (one process at a time):`,
+      `  building and removing its sandbox  ${s(result.sandboxMs)}`,
+      `  starting deno test (an empty test)  ${s(result.processMs)}, once per seed`,
+      ...Object.entries(result.labRunMs).map(([slug, ms]) =>
+        `  ${slug} hidden tests, one seed, in all  ${s(ms)}`
+      ),
+    ].join("\n"),
+  );
+}

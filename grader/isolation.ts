@@ -1,0 +1,158 @@
+/**
+ * What keeps a sandbox's process apart from the rest of the machine, beyond
+ * Deno's permissions: a mount namespace (Debian's `bubblewrap`) in which the
+ * course, the submissions, the grader's output and every other sandbox cannot
+ * be named at all (a module import reads files even where `--deny-read` says
+ * no), a private network and process namespace, and `timeout -k`, so that the
+ * time limit holds even when the grader itself is killed. The grader's
+ * temporary folders live under one folder per grading run, named after its
+ * process, so that a later run removes what a killed one left behind.
+ *
+ * @example
+ * ```ts
+ * import { detectNamespace, isolationWrapper, makeRunTempRoot } from "./isolation.ts";
+ * const tempRoot = await makeRunTempRoot();
+ * const namespace = await detectNamespace();
+ * const wrapper = isolationWrapper({ namespace, timeoutMs: 60_000, hide: ["/course"], visible: [] });
+ * ```
+ * @module
+ */
+
+import { joinPath } from "../core/lab_env.ts";
+
+/** The prefix of a grading run's temporary folder; the process id follows it. */
+export const RUN_TEMP_PREFIX = "grader-run-";
+
+function tempBase(): string {
+  return Deno.env.get("TMPDIR") || "/tmp";
+}
+
+/**
+ * Makes this grading run's temporary folder (`/tmp/grader-run-<pid>-…`).
+ *
+ * @example
+ * ```ts
+ * import { makeRunTempRoot } from "./isolation.ts";
+ * const root = await makeRunTempRoot();
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function makeRunTempRoot(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: `${RUN_TEMP_PREFIX}${Deno.pid}-` });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the temporary folders of grading runs whose process is gone (killed
+ * before it could clean up: they may hold hidden tests). Returns their paths.
+ * Where /proc cannot tell, nothing is removed.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleRunFolders } from "./isolation.ts";
+ * const removed = await removeStaleRunFolders();
+ * ```
+ */
+export async function removeStaleRunFolders(base = tempBase()): Promise<string[]> {
+  if (!processAlive(Deno.pid)) return []; // no /proc here
+  const removed: string[] = [];
+  for await (const entry of Deno.readDir(base)) {
+    const match = entry.name.match(new RegExp(`^${RUN_TEMP_PREFIX}(\\d+)-`));
+    if (!entry.isDirectory || !match || processAlive(Number(match[1]))) continue;
+    const path = joinPath(base, entry.name);
+    await Deno.remove(path, { recursive: true }).catch(() => {});
+    removed.push(path);
+  }
+  return removed;
+}
+
+/** A mount namespace tool found to work on this machine. */
+export interface Namespace {
+  /** The `bwrap` executable. */
+  bwrap: string;
+}
+
+/**
+ * Whether `bwrap` is installed and allowed to make namespaces here (a container
+ * may forbid it); `undefined` when not.
+ *
+ * @example
+ * ```ts
+ * import { detectNamespace } from "./isolation.ts";
+ * if (!await detectNamespace()) console.warn("no mount namespace");
+ * ```
+ */
+export async function detectNamespace(): Promise<Namespace | undefined> {
+  try {
+    const probe = await new Deno.Command("bwrap", {
+      args: ["--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return probe.success ? { bwrap: "bwrap" } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a sandbox's wrapper needs to know. */
+export interface IsolationOptions {
+  /** The namespace tool, or `undefined` to run without one. */
+  namespace: Namespace | undefined;
+  /** The run's time limit: `timeout` kills the whole run a little after it. */
+  timeoutMs: number;
+  /** Folders the sandbox must not see: each is covered by an empty one. */
+  hide: string[];
+  /**
+   * Folders it must see (the sandbox, the report folder, Deno's executable),
+   * mounted back over the hidden ones; the first `writable` of them read-write.
+   */
+  visible: string[];
+  /** Of `visible`, the ones the run writes (the report folder). */
+  writable?: string[];
+}
+
+/** Grace after the time limit before `timeout` steps in (the grader's own timer comes first). */
+const TIMEOUT_GRACE_S = 5;
+
+/**
+ * The command a sandbox's `deno test` runs under: `timeout -k` always, and
+ * `bwrap` when there is a namespace, with the whole file system read-only,
+ * `/tmp` and every `hide` folder empty, the `visible` ones mounted back, and
+ * private process, network (loopback only), IPC and host-name namespaces.
+ *
+ * @example
+ * ```ts
+ * import { isolationWrapper } from "./isolation.ts";
+ * isolationWrapper({ namespace: undefined, timeoutMs: 60_000, hide: [], visible: [] });
+ * // → ["timeout", "-k", "5", "65"]
+ * ```
+ */
+export function isolationWrapper(options: IsolationOptions): string[] {
+  const seconds = Math.ceil(options.timeoutMs / 1000) + TIMEOUT_GRACE_S;
+  const wrapper = ["timeout", "-k", String(TIMEOUT_GRACE_S), String(seconds)];
+  if (options.namespace === undefined) return wrapper;
+  const args = [options.namespace.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  for (const dir of ["/tmp", ...options.hide]) args.push("--tmpfs", dir);
+  const writable = new Set(options.writable ?? []);
+  for (const dir of options.visible) {
+    args.push(writable.has(dir) ? "--bind" : "--ro-bind", dir, dir);
+  }
+  args.push(
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--die-with-parent",
+    "--",
+  );
+  return [...wrapper, ...args];
+}
