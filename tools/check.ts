@@ -1,7 +1,7 @@
 /**
  * The authors' command: proves every lab in labs/course.json is sound.
  *
- *     deno task check [--timeout <seconds>] [--root <folder>]
+ *     deno task check [--lab <id>] [--no-mutants] [--timeout <seconds>] [--root <folder>]
  *
  * For each lab, first what can be seen on disk: the starter files exist and
  * carry `// TODO` markers, the solution lists exactly the files the manifest
@@ -12,7 +12,10 @@
  * grader's narrow permissions (read of the copy only, plus the manifest's
  * `permissions`): every public and hidden test passes on the solution, at least
  * one public and one hidden test fails on the unmodified starter, and every
- * `hints` key names a public test and every `points` key a hidden one.
+ * `hints` key names a public test and every `points` key a hidden one. Last,
+ * every lab's mutants (check_mutants.ts), all in one pool: the hidden tests
+ * must catch each, and the public tests that do are printed, with a summary
+ * per lab.
  *
  * Prints a progress line per lab and step; exits 1 with the list of problems
  * when there are any, else 0.
@@ -52,25 +55,34 @@ import {
 } from "../core/lab_env.ts";
 import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
+import { loadMutants, type Mutant, runMutant, summarizeMutants } from "./check_mutants.ts";
 
-const USAGE = `Usage: deno task check [--timeout <seconds>] [--root <folder>]
+const USAGE =
+  `Usage: deno task check [--lab <id>] [--no-mutants] [--timeout <seconds>] [--root <folder>]
 
 For every lab in labs/course.json: starters exist and have // TODO markers; the
 solution passes every public and hidden test; the starter fails at least one of
-each; the manifest matches the files and the test names.
+each; the manifest matches the files and the test names; the hidden tests catch
+every mutant (grader/hidden/<lab>/mutants/<id>/), and which public tests do.
 
 Options:
-  --timeout <seconds>   limit for each test run (default 120)
+  --lab <id>            check only this lab (its id, "04", or its slug); repeatable
+  --no-mutants          skip the mutants
+  --timeout <seconds>   limit for each test run (default 120; 60 at most for a mutant)
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** A mutant that hangs is caught by the hang: no need to wait as long as for a sound run. */
+const MAX_MUTANT_TIMEOUT_MS = 60_000;
 
 /** What checking one lab found. */
 export interface LabFindings {
   slug: string;
   problems: string[];
   warnings: string[];
+  /** The public and hidden tests that passed on the solution (empty when they did not run). */
+  passing?: { public: string[]; hidden: string[] };
 }
 
 /**
@@ -261,8 +273,11 @@ async function checkRuns(
   lab: LabEntry,
   timeoutMs: number,
   log: (text: string) => void,
-): Promise<{ problems: string[]; publicNames: string[]; hiddenNames: string[] }> {
+): Promise<
+  { problems: string[]; publicNames: string[]; hiddenNames: string[]; solutionSound: boolean }
+> {
   const problems: string[] = [];
+  let solutionSound = true;
   const names = { public: [] as string[], hidden: [] as string[] };
   for (const variant of ["solution", "starter"] as const) {
     const sandbox = await createSandbox(paths, lab, variant, true);
@@ -293,6 +308,7 @@ async function checkRuns(
         if (variant === "solution") {
           names[suite] = suiteRun.results.map((test) => test.name);
           const found = problemsOfPassingRun(suiteRun, `the solution, ${suite} tests`);
+          if (found.length > 0 || unplaced.length > 0) solutionSound = false;
           // A problem of the whole run (say, a type error) is reported once, with the public suite.
           problems.push(...(suite === "hidden" && run.problem ? found.slice(1) : found));
           log(`${lab.slug}: ${what}: ${passed}/${total} pass${found.length === 0 ? "" : " ✗"}`);
@@ -315,7 +331,7 @@ async function checkRuns(
       await sandbox.remove();
     }
   }
-  return { problems, publicNames: names.public, hiddenNames: names.hidden };
+  return { problems, publicNames: names.public, hiddenNames: names.hidden, solutionSound };
 }
 
 /**
@@ -347,6 +363,9 @@ export async function checkLab(
   }
   const runs = await checkRuns(paths, lab, timeoutMs, log);
   findings.problems.push(...runs.problems);
+  if (runs.solutionSound) {
+    findings.passing = { public: runs.publicNames, hidden: runs.hiddenNames };
+  }
   if (runs.publicNames.length > 0 || runs.hiddenNames.length > 0) {
     findings.problems.push(...checkTestNames(lab, runs.publicNames, runs.hiddenNames));
   }
@@ -379,6 +398,60 @@ async function unlistedFolders(paths: CoursePaths, course: Course): Promise<stri
 }
 
 /**
+ * Runs every mutant of the given labs, all labs' mutants in one pool, and adds
+ * to each lab's findings the mutants the hidden tests miss and the folders
+ * that are malformed; prints a line per mutant and a summary per lab. A lab
+ * whose solution does not pass its own tests has its mutants skipped (with a
+ * warning): what they catch would mean nothing.
+ */
+async function checkAllMutants(
+  paths: CoursePaths,
+  labs: readonly LabEntry[],
+  findings: LabFindings[],
+  timeoutMs: number,
+): Promise<void> {
+  const jobs: { index: number; mutant: Mutant }[] = [];
+  for (const [index, lab] of labs.entries()) {
+    const { mutants, problems } = await loadMutants(paths, lab);
+    findings[index].problems.push(...problems);
+    if (mutants.length === 0) continue;
+    if (findings[index].passing === undefined) {
+      findings[index].warnings.push(
+        `${plural(mutants.length, "mutant")} not run: the solution does not pass its own tests`,
+      );
+      continue;
+    }
+    jobs.push(...mutants.map((mutant) => ({ index, mutant })));
+  }
+  if (jobs.length === 0) return;
+  console.log(`Running ${plural(jobs.length, "mutant")}, ${parallelism()} at a time…`);
+  let done = 0;
+  const outcomes = await mapPool(jobs, parallelism(), async ({ index, mutant }) => {
+    const outcome = await runMutant(
+      paths,
+      labs[index],
+      mutant,
+      timeoutMs,
+      findings[index].passing!,
+    );
+    done++;
+    const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
+    console.log(`  [${done}/${jobs.length}] ${labs[index].slug}: ${mutant.id}: ${verdict}`);
+    return outcome;
+  });
+  const summaries: string[] = [];
+  for (const [index, lab] of labs.entries()) {
+    const mine = outcomes.filter((_, job) => jobs[job].index === index);
+    if (mine.length === 0) continue;
+    const { lines, summary, problems } = summarizeMutants(lab.slug, mine);
+    console.log(`\n${lines.map((line) => `  ${line}`).join("\n")}`);
+    summaries.push(summary);
+    findings[index].problems.push(...problems);
+  }
+  console.log(`\nMutants:\n${summaries.map((line) => `  ${line}`).join("\n")}`);
+}
+
+/**
  * Runs the command with the given arguments and returns its exit status.
  *
  * @example
@@ -391,12 +464,18 @@ export async function main(args: string[]): Promise<number> {
   const rest = [...args];
   let root: string;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
+  const only: string[] = [];
+  let withMutants = true;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
       return 0;
     }
     root = takeOption(rest, "--root") ?? Deno.cwd();
+    for (let id = takeOption(rest, "--lab"); id !== undefined; id = takeOption(rest, "--lab")) {
+      only.push(id);
+    }
+    withMutants = !takeFlag(rest, "--no-mutants");
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
     if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
@@ -416,16 +495,31 @@ export async function main(args: string[]): Promise<number> {
     console.error(`check: ${(error as Error).message}`);
     return 2;
   }
+  const unknown = only.filter((id) => !course.labs.some((lab) => lab.id === id || lab.slug === id));
+  if (unknown.length > 0) {
+    console.error(
+      `check: no lab ${unknown.join(", ")} in labs/course.json (labs: ${
+        course.labs.map((lab) => lab.id).join(", ")
+      })`,
+    );
+    return 2;
+  }
+  const labs = only.length === 0
+    ? course.labs
+    : course.labs.filter((lab) => only.includes(lab.id) || only.includes(lab.slug));
   const started = performance.now();
-  console.log(`Checking ${plural(course.labs.length, "lab")}, ${parallelism()} at a time…`);
+  console.log(`Checking ${plural(labs.length, "lab")}, ${parallelism()} at a time…`);
   const findings = await mapPool(
-    course.labs,
+    labs,
     parallelism(),
     (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`)),
   );
+  if (withMutants) {
+    await checkAllMutants(paths, labs, findings, Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS));
+  }
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
-    ...await unlistedFolders(paths, course),
+    ...(only.length === 0 ? await unlistedFolders(paths, course) : []),
   ];
   const problems = findings.flatMap((found) =>
     found.problems.map((text) => `${found.slug}: ${text}`)
@@ -439,12 +533,12 @@ export async function main(args: string[]): Promise<number> {
     console.log(`\nProblems (${problems.length}):`);
     for (const problem of problems) console.log(`  - ${problem}`);
     console.log(
-      `\ncheck: ${plural(problems.length, "problem")} in ${plural(course.labs.length, "lab")} ` +
+      `\ncheck: ${plural(problems.length, "problem")} in ${plural(labs.length, "lab")} ` +
         `(${seconds} s)`,
     );
     return 1;
   }
-  console.log(`\ncheck: ${plural(course.labs.length, "lab")}, all sound (${seconds} s)`);
+  console.log(`\ncheck: ${plural(labs.length, "lab")}, all sound (${seconds} s)`);
   return 0;
 }
 
