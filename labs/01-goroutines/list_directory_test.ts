@@ -100,6 +100,17 @@ describe("listDirectory (callback form)", () => {
       "end three",
     ]);
   });
+
+  it("listDirectory lets an error thrown by visit through unchanged, not wrapped", async () => {
+    const { readDir } = fakeDirectory(photos);
+    const broken = new TypeError("thumbnail failed");
+    await assert.rejects(
+      listDirectory(readDir, "/photos", () => {
+        throw broken;
+      }),
+      (error) => error === broken,
+    );
+  });
 });
 
 describe("listDirectoryChan (channel form)", () => {
