@@ -436,7 +436,10 @@ async function checkAllMutants(
     );
     done++;
     const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
-    console.log(`  [${done}/${jobs.length}] ${labs[index].slug}: ${mutant.id}: ${verdict}`);
+    const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
+    console.log(
+      `  [${done}/${jobs.length}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`,
+    );
     return outcome;
   });
   const summaries: string[] = [];

@@ -54,6 +54,8 @@ export interface MutantOutcome {
   publicFailures: string[];
   /** Why a run's results are incomplete (a time-out, a crash), when they are. */
   runProblems: string[];
+  /** How long the two runs took together, in milliseconds. */
+  durationMs?: number;
 }
 
 const MUTANT_LINE = /^\/\/ Mutant: \S/;
@@ -182,6 +184,7 @@ export async function runMutant(
   timeoutMs: number,
   expected: { public: string[]; hidden: string[] },
 ): Promise<MutantOutcome> {
+  const started = performance.now();
   const sandbox = await createSandbox(paths, lab, "solution", true);
   try {
     for (const [name, text] of Object.entries(mutant.files)) {
@@ -206,6 +209,7 @@ export async function runMutant(
       publicFailures: notPassing(publicRun, expected.public),
       hiddenFailures: notPassing(hiddenRun, expected.hidden),
       runProblems,
+      durationMs: performance.now() - started,
     };
   } finally {
     await sandbox.remove();

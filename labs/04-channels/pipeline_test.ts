@@ -75,4 +75,12 @@ describe("pipeline: generate → square → merge", () => {
     const ctx = context.background();
     assert.deepEqual(await drain(square(ctx, generate(ctx)), "square(generate())"), []);
   });
+  it("generate's own output closes after the consumer cancels mid-stream", async () => {
+    const [ctx, cancel] = context.withCancel(context.background());
+    const out = generate(ctx, 1, 2, 3, 4, 5);
+    assert.deepEqual(await take(out), [1, true]);
+    cancel();
+    const rest = await drain(out, "generate() after cancel");
+    assert.ok(rest.length <= 1, `generate() kept sending after the cancel: ${rest.join(", ")}`);
+  });
 });

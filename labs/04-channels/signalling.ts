@@ -69,7 +69,9 @@ export class Gate {
    * parked either way.
    */
   async wait(ctx: context.Context): Promise<boolean> {
-    // TODO(part 6): one select over the gate's channel and ctx.done().
+    // TODO(part 6): answer true at once when the gate is already open, before any
+    // select: with ctx also done, select would pick either ready case at random.
+    // Otherwise, one select over the gate's channel and ctx.done().
     throw new Error("TODO: implement Gate.wait() in signalling.ts (part 6 of the README)");
   }
 }
