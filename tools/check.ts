@@ -68,6 +68,8 @@ every mutant (grader/hidden/<lab>/mutants/<id>/), and which public tests do.
 Options:
   --lab <id>            check only this lab (its id, "04", or its slug); repeatable
   --no-mutants          skip the mutants
+  --write-starter-hashes  record each starter's hash in labs/course.json first (the
+                        runner shows an untouched lab as "not started")
   --timeout <seconds>   limit for each test run (default 120; 60 at most for a mutant)
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
@@ -196,6 +198,13 @@ async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFinding
     for (const leaked of names.filter((name) => /_hidden_test\.ts$/.test(name))) {
       problems.push(`labs/${lab.slug}/${leaked} is a hidden test in the students' folder`);
     }
+    const unrecorded = lab.files.filter((file) => lab.starter?.[file] === undefined);
+    if (unrecorded.length > 0) {
+      warnings.push(
+        `labs/course.json records no starter hash for ${unrecorded.join(", ")}, so the runner ` +
+          `cannot show the untouched lab as "not started" (deno task check --write-starter-hashes)`,
+      );
+    }
     for (const file of lab.files) {
       if (!names.includes(file)) {
         problems.push(`labs/${lab.slug}/${file} (a starter the manifest lists) is missing`);
@@ -207,7 +216,10 @@ async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFinding
       }
       const recorded = lab.starter?.[file];
       if (recorded && recorded !== await hashFile(joinPath(labDir, file))) {
-        problems.push(`the manifest's starter hash for ${file} does not match the file`);
+        problems.push(
+          `the manifest's starter hash for ${file} does not match the file (after changing a ` +
+            `starter, record it: deno task check --write-starter-hashes)`,
+        );
       }
     }
   }
@@ -398,6 +410,26 @@ async function unlistedFolders(paths: CoursePaths, course: Course): Promise<stri
 }
 
 /**
+ * Records in labs/course.json the hash of every starter file that exists, lab
+ * by lab, so that the runner can tell an untouched lab in the repository as it
+ * does in the release; returns the manifest as written.
+ */
+async function writeStarterHashes(paths: CoursePaths): Promise<Course> {
+  const manifest = JSON.parse(await Deno.readTextFile(paths.manifest));
+  for (const lab of manifest.labs as LabEntry[]) {
+    const hashes: Record<string, string> = {};
+    for (const file of lab.files) {
+      const path = joinPath(paths.labs, lab.slug, file);
+      if (await exists(path)) hashes[file] = await hashFile(path);
+    }
+    lab.starter = hashes;
+  }
+  await Deno.writeTextFile(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(`Recorded the starter hashes in labs/course.json.`);
+  return await loadCourse(paths);
+}
+
+/**
  * Runs every mutant of the given labs, all labs' mutants in one pool, and adds
  * to each lab's findings the mutants the hidden tests miss and the folders
  * that are malformed; prints a line per mutant and a summary per lab. A lab
@@ -469,6 +501,7 @@ export async function main(args: string[]): Promise<number> {
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   const only: string[] = [];
   let withMutants = true;
+  let writeHashes = false;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -479,6 +512,7 @@ export async function main(args: string[]): Promise<number> {
       only.push(id);
     }
     withMutants = !takeFlag(rest, "--no-mutants");
+    writeHashes = takeFlag(rest, "--write-starter-hashes");
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
     if (rest.length > 0) throw new Error(`unexpected argument ${rest[0]}`);
@@ -498,6 +532,7 @@ export async function main(args: string[]): Promise<number> {
     console.error(`check: ${(error as Error).message}`);
     return 2;
   }
+  if (writeHashes) course = await writeStarterHashes(paths);
   const unknown = only.filter((id) => !course.labs.some((lab) => lab.id === id || lab.slug === id));
   if (unknown.length > 0) {
     console.error(

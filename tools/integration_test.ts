@@ -63,6 +63,25 @@ describe("deno task lab", { skip: !onDeno && "needs Deno" }, () => {
     );
   });
 
+  it("answers from its cache for unchanged labs, and reruns a lab once one of its files changes", async () => {
+    await tool("lab.ts", ["--root", root]);
+    const warm = await tool("lab.ts", ["--root", root]);
+    assert.equal(warm.code, 1, explain(warm));
+    for (const slug of ["01-adder", "02-echo"]) {
+      assert.match(warm.stderr, new RegExp(`${slug}: failing \\(\\d/\\d\\) \\(no file changed`));
+    }
+    const adder = joinPath(root, "labs/01-adder/adder.ts");
+    const starter = await Deno.readTextFile(adder);
+    try {
+      await Deno.writeTextFile(adder, `${starter}// the student was here\n`);
+      const changed = await tool("lab.ts", ["--root", root]);
+      assert.match(changed.stderr, /01-adder: failing \(1\/3\)\n/, explain(changed));
+      assert.match(changed.stderr, /02-echo: failing \(1\/2\) \(no file changed/);
+    } finally {
+      await Deno.writeTextFile(adder, starter);
+    }
+  });
+
   it("runs one lab's public tests and explains the failures", async () => {
     const result = await tool("lab.ts", ["--root", root, "01"]);
     assert.equal(result.code, 1, explain(result));

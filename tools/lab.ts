@@ -14,6 +14,8 @@
  * the student edits still has exactly that content; such a lab's tests are not
  * run (the starters fail them by design, `deno task check` proves it). Any
  * other lab runs its tests: "passing" when every test passes, else "failing (n/m)".
+ * The overview remembers each lab's status in .cache/lab/ (lab_cache.ts) and
+ * reruns only the labs whose files changed since their last run.
  *
  * Exit status: 0 when everything shown passes, 1 while anything fails, 2 for a
  * usage error or an unknown lab.
@@ -55,6 +57,7 @@ import {
   statusOf,
 } from "./lab_view.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import { isCacheable, labFingerprint, readCachedStatus, writeCachedStatus } from "./lab_cache.ts";
 
 const USAGE = `Usage:
   deno task lab                  list the labs, their status, and what to do next
@@ -170,6 +173,19 @@ interface RunSettings {
   style: Style;
 }
 
+/** Runs a lab's tests and stores the status for the overview, unless the run was cut short. */
+async function runAndRemember(
+  paths: CoursePaths,
+  lab: LabEntry,
+  key: string,
+  settings: RunSettings,
+): Promise<LabStatus> {
+  const run = await runLab(paths, lab, settings);
+  const status = statusOf(run);
+  if (isCacheable(run)) await writeCachedStatus(paths, lab.slug, key, status);
+  return status;
+}
+
 async function courseTable(
   paths: CoursePaths,
   course: Course,
@@ -178,14 +194,19 @@ async function courseTable(
   let done = 0;
   progress(`Checking ${plural(course.labs.length, "lab")}…`);
   const statuses = await mapPool(course.labs, parallelism(), async (lab): Promise<LabStatus> => {
-    let status: LabStatus;
-    if (await isUntouched(paths, lab)) status = { kind: "not-started" };
-    else status = statusOf(await runLab(paths, lab, settings));
+    let status: LabStatus | undefined;
+    let note = "";
+    if (await isUntouched(paths, lab)) {
+      status = { kind: "not-started" };
+      note = " (files unchanged, tests not run)";
+    } else {
+      const key = await labFingerprint(paths, lab, settings.typeCheck);
+      status = await readCachedStatus(paths, lab.slug, key);
+      if (status) note = " (no file changed since the last run)";
+      else status = await runAndRemember(paths, lab, key, settings);
+    }
     done++;
-    progress(
-      `  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}` +
-        (status.kind === "not-started" ? " (files unchanged, tests not run)" : ""),
-    );
+    progress(`  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}${note}`);
     return status;
   });
   console.log(`\n${renderCourseTable(course, statuses, settings.style)}`);
@@ -201,12 +222,15 @@ async function oneLab(
 ): Promise<TestRun> {
   progress(`Running the public tests of lab ${lab.id} (labs/${lab.slug})…`);
   const counter = liveCounter();
+  const key = await labFingerprint(paths, lab, settings.typeCheck);
   const run = await runLab(paths, lab, {
     ...settings,
     signal,
     onTestFinished: counter.onTestFinished,
   });
   counter.clear();
+  // The overview then knows this lab's status without running it again.
+  if (isCacheable(run)) await writeCachedStatus(paths, lab.slug, key, statusOf(run));
   if (!run.aborted) console.log(renderLabRun(course, lab, run, settings.style));
   return run;
 }
