@@ -209,7 +209,7 @@ const FAILURE_HINTS: { pattern: RegExp; hint: string }[] = [
       "send or close on the channels named above, and whether they returned early.",
   },
   {
-    pattern: /^leaked: /m,
+    pattern: /leaked: \d+ task/,
     hint: "a task you started is still alive after the test. The report names the channel it " +
       "is parked on and where it was created: who was supposed to receive (or send) there, and " +
       "why did they stop? Every wait must also end when the context is done.",
