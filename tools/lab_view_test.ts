@@ -287,7 +287,7 @@ describe("failureHint", () => {
     assert.match(failureHint(failed("Panic: close of closed channel"))!, /own the close/);
     assert.match(failureHint(failed("Panic: sync: negative WaitGroup counter"))!, /add\(\)/);
     assert.match(
-      failureHint(failed("AssertionError", 'leaked: 1 task parked on send to chan "jobs"'))!,
+      failureHint(failed('Error: leaked: 1 task parked on send to chan "jobs"'))!,
       /still alive/,
     );
     assert.match(
