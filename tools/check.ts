@@ -111,6 +111,31 @@ export function staticStudentImports(source: string, studentFiles: string[]): st
 }
 
 /**
+ * Whether the README presents its parts in the manifest's order of `files`:
+ * the runner prints the tests part by part, and hints at the earliest failing
+ * part, in that order. The parts are the `## Part N — … (\`file.ts\`)`
+ * headings; a README without such headings, or files it does not name, are
+ * not compared.
+ *
+ * @example
+ * ```ts
+ * import { partOrderProblem } from "./check.ts";
+ * const readme = "## Part 1 — Adding (`adder.ts`)\n## Part 2 — Totals (`total.ts`)\n";
+ * partOrderProblem(readme, ["total.ts", "adder.ts"]); // → "README.md presents …"
+ * ```
+ */
+export function partOrderProblem(readme: string, files: string[]): string | undefined {
+  const inReadme = [...readme.matchAll(/^##\s+Part\s+\d+\b.*\(`([^`]+\.ts)`\)\s*$/gm)]
+    .map((match) => match[1])
+    .filter((file) => files.includes(file));
+  const inManifest = files.filter((file) => inReadme.includes(file));
+  if (inReadme.join() === inManifest.join()) return undefined;
+  return `README.md presents its parts as ${inReadme.join(", ")} but the manifest lists ` +
+    `${inManifest.join(", ")}: list the files in the README's part order (the runner shows ` +
+    `the tests, and the hint of the earliest failing part, in the manifest's order)`;
+}
+
+/**
  * Checks the manifest's test-name keys against the tests that actually ran:
  * every `hints` key must name a public test, every `points` key a hidden test,
  * and no `it` name may be used twice in a lab (the keys would be ambiguous).
@@ -193,6 +218,10 @@ async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFinding
     const names = await listFiles(labDir);
     if (!names.includes("README.md")) {
       problems.push(`labs/${lab.slug}/README.md (the task) is missing`);
+    } else {
+      const readme = await Deno.readTextFile(joinPath(labDir, "README.md"));
+      const misordered = partOrderProblem(readme, lab.files);
+      if (misordered) problems.push(`labs/${lab.slug}/${misordered}`);
     }
     if (!names.some(isTestFile)) problems.push(`labs/${lab.slug}/ has no public tests (*_test.ts)`);
     for (const leaked of names.filter((name) => /_hidden_test\.ts$/.test(name))) {
