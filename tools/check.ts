@@ -55,7 +55,13 @@ import {
 } from "../core/lab_env.ts";
 import { summarizeFailure, type TestResult } from "../core/test_report.ts";
 import { countResults, runTests, type TestRun } from "../core/test_runner.ts";
-import { loadMutants, type Mutant, runMutant, summarizeMutants } from "./check_mutants.ts";
+import {
+  loadMutants,
+  type Mutant,
+  mutantTypeErrors,
+  runMutant,
+  summarizeMutants,
+} from "./check_mutants.ts";
 
 const USAGE =
   `Usage: deno task check [--lab <id>] [--no-mutants] [--timeout <seconds>] [--root <folder>]
@@ -482,6 +488,7 @@ async function checkAllMutants(
       );
       continue;
     }
+    findings[index].problems.push(...await mutantTypeErrors(paths, lab, mutants));
     jobs.push(...mutants.map((mutant) => ({ index, mutant })));
   }
   if (jobs.length === 0) return;

@@ -24,9 +24,11 @@
 
 import { type LabEntry, permissionFlags } from "../core/course.ts";
 import {
+  copyTree,
   type CoursePaths,
   createSandbox,
   exists,
+  isTestFile,
   joinPath,
   listFiles,
   MUTANTS_DIR,
@@ -144,6 +146,67 @@ export async function loadMutants(
     mutants.push({ id, description: firstLine.replace(/^\/\/ Mutant:\s*/, "").trim(), files });
   }
   return { mutants, problems };
+}
+
+/**
+ * Type-checks every mutant of a lab in one `deno check`, each laid over its
+ * own copy of the solution (a sibling folder of the lab's, so its imports
+ * resolve as in the lab), and returns a problem per mutant that does not
+ * type-check. A realistic bug type-checks: the lab runner refuses to run
+ * tests on code that does not, so a student would never see them fail on it.
+ *
+ * @example
+ * ```ts
+ * import { loadMutants, mutantTypeErrors } from "./check_mutants.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * const { mutants } = await loadMutants(paths, lab);
+ * await mutantTypeErrors(paths, lab, mutants); // → [] when every mutant type-checks
+ * ```
+ */
+export async function mutantTypeErrors(
+  paths: CoursePaths,
+  lab: LabEntry,
+  mutants: readonly Mutant[],
+): Promise<string[]> {
+  if (mutants.length === 0) return [];
+  const sandbox = await createSandbox(paths, lab, "solution", false);
+  try {
+    const checked: string[] = [];
+    for (const mutant of mutants) {
+      const folder = `labs/${lab.slug}~${mutant.id}`;
+      await copyTree(sandbox.labDir, joinPath(sandbox.dir, folder), isTestFile);
+      for (const [name, text] of Object.entries(mutant.files)) {
+        await Deno.writeTextFile(joinPath(sandbox.dir, folder, name), text);
+        checked.push(`${folder}/${name}`);
+      }
+    }
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", ...checked],
+      cwd: sandbox.dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (output.success) return [];
+    const errors = new TextDecoder().decode(output.stderr)
+      // deno-lint-ignore no-control-regex -- colour codes begin with the ESC control character
+      .replace(/\x1b\[[0-9;]*m/g, "");
+    const problems = mutants.flatMap((mutant) => {
+      const marker = `/labs/${lab.slug}~${mutant.id}/`;
+      const at = errors.indexOf(marker);
+      if (at === -1) return [];
+      // The error's own line: the last line before the location that names the mutant.
+      const before = errors.slice(0, at).split("\n");
+      const message = before.reverse().find((line) => /\[ERROR\]/.test(line))?.trim();
+      return [`the mutant ${mutant.id} does not type-check: ${message ?? "see deno check"}`];
+    });
+    return problems.length > 0
+      ? problems
+      : [`the mutants do not type-check: ${errors.split("\n").slice(0, 3).join(" ")}`];
+  } finally {
+    await sandbox.remove();
+  }
 }
 
 /** Why a run's results do not cover every test, in a few words, or `undefined`. */

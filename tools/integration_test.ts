@@ -241,6 +241,13 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
       await Deno.mkdir(`${mutants}/Unlabelled`);
       await Deno.writeTextFile(`${mutants}/Unlabelled/adder.ts`, "export const add = 1;\n");
       await Deno.writeTextFile(`${mutants}/Unlabelled/helper.ts`, "// Mutant: a stray file\n");
+      await Deno.mkdir(`${mutants}/returns-a-string`);
+      await Deno.writeTextFile(
+        `${mutants}/returns-a-string/adder.ts`,
+        "// Mutant: add() returns its result as a string.\n" +
+          "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n" +
+          "export function total(values: readonly number[]): number {\n  return values.length;\n}\n",
+      );
       const result = await tool("check.ts", ["--root", root]);
       assert.equal(result.code, 1, explain(result));
       const problems = result.stdout.slice(result.stdout.indexOf("\nProblems ("));
@@ -255,6 +262,8 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           "02-echo: grader/hidden/02-echo/static_hidden_test.ts imports ./echo.ts statically",
           "02-echo: solutions/02-echo/helper.ts is not listed in the manifest's files",
           "01-adder: no hidden test catches the mutant same-as-solution (nothing is wrong.)",
+          "01-adder: the mutant returns-a-string does not type-check: TS2322 [ERROR]: Type " +
+          "'string' is not assignable to type 'number'.",
           "01-adder: grader/hidden/01-adder/mutants/Unlabelled/: the folder name must be kebab-case",
           "01-adder: grader/hidden/01-adder/mutants/Unlabelled/adder.ts must start with a line " +
           '"// Mutant: <the bug, in one sentence>"',
