@@ -283,6 +283,12 @@ export async function writeTestConfig(source: string, target: string): Promise<v
   await Deno.writeTextFile(target, `${JSON.stringify(configForTestRuns(config), null, 2)}\n`);
 }
 
+/**
+ * The folder under `grader/hidden/<slug>/` holding the lab's mutants: one
+ * sub-folder per known-wrong solution, with the student files that differ.
+ */
+export const MUTANTS_DIR = "mutants";
+
 /** Which version of a lab's edited files a sandbox holds. */
 export type SandboxVariant = "starter" | "solution";
 
@@ -349,7 +355,8 @@ export async function createSandbox(
       if (!await exists(hidden)) {
         throw new Error(`the hidden tests folder ${hidden} does not exist`);
       }
-      const copied = await copyTree(hidden, labDir);
+      // Mutants (known-wrong solutions) stay out: the tests never import them.
+      const copied = await copyTree(hidden, labDir, (path) => path.startsWith(`${MUTANTS_DIR}/`));
       hiddenTests = copied.filter((name) => !name.includes("/") && isTestFile(name))
         .map((name) => `labs/${lab.slug}/${name}`);
     }

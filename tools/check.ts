@@ -1,7 +1,8 @@
 /**
  * The authors' command: proves every lab in labs/course.json is sound.
  *
- *     deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
+ *     deno task check [--lab <id>] [--no-mutants] [--seeds <count>] [--timeout <seconds>]
+ *                     [--root <folder>]
  *
  * For each lab, first what can be seen on disk: the starter files exist and
  * carry `// TODO` markers, the solution lists exactly the files the manifest
@@ -15,7 +16,9 @@
  * `hints` key names a public test and every `points` key a hidden one. Last,
  * the public tests run on the solution under seeds 1 to 20 (`--seeds`) of the
  * primitives' seeded scheduler: a public test that fails only under some
- * interleavings is a defect, reported with the seed that shows it.
+ * interleavings is a defect, reported with the seed that shows it. Then every
+ * lab's mutants (check_mutants.ts), all in one pool: the hidden tests must
+ * catch each, and the public tests that do are printed, with a summary per lab.
  *
  * Prints a progress line per lab and step; exits 1 with the list of problems
  * when there are any, else 0.
@@ -65,28 +68,47 @@ import {
   seedRange,
 } from "../core/seeds.ts";
 
+import {
+  loadMutants,
+  type Mutant,
+  mutantTypeErrors,
+  runMutant,
+  summarizeMutants,
+} from "./check_mutants.ts";
+
 const DEFAULT_SEEDS = 20;
 
-const USAGE = `Usage: deno task check [--seeds <count>] [--timeout <seconds>] [--root <folder>]
+const USAGE =
+  `Usage: deno task check [--lab <id>] [--no-mutants] [--seeds <count>] [--timeout <seconds>]
+                       [--root <folder>]
 
 For every lab in labs/course.json: starters exist and have // TODO markers; the
 solution passes every public and hidden test, and its public tests pass under
 every seed from 1 to <count> of the seeded scheduler; the starter fails at least
-one of each; the manifest matches the files and the test names.
+one of each; the manifest matches the files and the test names; the hidden tests
+catch every mutant (grader/hidden/<lab>/mutants/<id>/), and which public tests do.
 
 Options:
+  --lab <id>            check only this lab (its id, "04", or its slug); repeatable
+  --no-mutants          skip the mutants
   --seeds <count>       seeds to run each lab's public tests under (default ${DEFAULT_SEEDS})
-  --timeout <seconds>   limit for each test run (default 120)
+  --write-starter-hashes  record each starter's hash in labs/course.json first (the
+                        runner shows an untouched lab as "not started")
+  --timeout <seconds>   limit for each test run (default 120; 60 at most for a mutant)
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** A mutant that hangs is caught by the hang: no need to wait as long as for a sound run. */
+const MAX_MUTANT_TIMEOUT_MS = 60_000;
 
 /** What checking one lab found. */
 export interface LabFindings {
   slug: string;
   problems: string[];
   warnings: string[];
+  /** The public and hidden tests that passed on the solution (empty when they did not run). */
+  passing?: { public: string[]; hidden: string[] };
 }
 
 /**
@@ -110,6 +132,31 @@ export function staticStudentImports(source: string, studentFiles: string[]): st
     if (!isTypeOnly && studentFiles.includes(match[1])) found.add(match[1]);
   }
   return [...found];
+}
+
+/**
+ * Whether the README presents its parts in the manifest's order of `files`:
+ * the runner prints the tests part by part, and hints at the earliest failing
+ * part, in that order. The parts are the `## Part N — … (\`file.ts\`)`
+ * headings; a README without such headings, or files it does not name, are
+ * not compared.
+ *
+ * @example
+ * ```ts
+ * import { partOrderProblem } from "./check.ts";
+ * const readme = "## Part 1 — Adding (`adder.ts`)\n## Part 2 — Totals (`total.ts`)\n";
+ * partOrderProblem(readme, ["total.ts", "adder.ts"]); // → "README.md presents …"
+ * ```
+ */
+export function partOrderProblem(readme: string, files: string[]): string | undefined {
+  const inReadme = [...readme.matchAll(/^##\s+Part\s+\d+\b.*\(`([^`]+\.ts)`\)\s*$/gm)]
+    .map((match) => match[1])
+    .filter((file) => files.includes(file));
+  const inManifest = files.filter((file) => inReadme.includes(file));
+  if (inReadme.join() === inManifest.join()) return undefined;
+  return `README.md presents its parts as ${inReadme.join(", ")} but the manifest lists ` +
+    `${inManifest.join(", ")}: list the files in the README's part order (the runner shows ` +
+    `the tests, and the hint of the earliest failing part, in the manifest's order)`;
 }
 
 /**
@@ -195,10 +242,21 @@ async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFinding
     const names = await listFiles(labDir);
     if (!names.includes("README.md")) {
       problems.push(`labs/${lab.slug}/README.md (the task) is missing`);
+    } else {
+      const readme = await Deno.readTextFile(joinPath(labDir, "README.md"));
+      const misordered = partOrderProblem(readme, lab.files);
+      if (misordered) problems.push(`labs/${lab.slug}/${misordered}`);
     }
     if (!names.some(isTestFile)) problems.push(`labs/${lab.slug}/ has no public tests (*_test.ts)`);
     for (const leaked of names.filter((name) => /_hidden_test\.ts$/.test(name))) {
       problems.push(`labs/${lab.slug}/${leaked} is a hidden test in the students' folder`);
+    }
+    const unrecorded = lab.files.filter((file) => lab.starter?.[file] === undefined);
+    if (unrecorded.length > 0) {
+      warnings.push(
+        `labs/course.json records no starter hash for ${unrecorded.join(", ")}, so the runner ` +
+          `cannot show the untouched lab as "not started" (deno task check --write-starter-hashes)`,
+      );
     }
     for (const file of lab.files) {
       if (!names.includes(file)) {
@@ -211,7 +269,10 @@ async function checkFiles(paths: CoursePaths, lab: LabEntry): Promise<LabFinding
       }
       const recorded = lab.starter?.[file];
       if (recorded && recorded !== await hashFile(joinPath(labDir, file))) {
-        problems.push(`the manifest's starter hash for ${file} does not match the file`);
+        problems.push(
+          `the manifest's starter hash for ${file} does not match the file (after changing a ` +
+            `starter, record it: deno task check --write-starter-hashes)`,
+        );
       }
     }
   }
@@ -277,8 +338,11 @@ async function checkRuns(
   lab: LabEntry,
   timeoutMs: number,
   log: (text: string) => void,
-): Promise<{ problems: string[]; publicNames: string[]; hiddenNames: string[] }> {
+): Promise<
+  { problems: string[]; publicNames: string[]; hiddenNames: string[]; solutionSound: boolean }
+> {
   const problems: string[] = [];
+  let solutionSound = true;
   const names = { public: [] as string[], hidden: [] as string[] };
   for (const variant of ["solution", "starter"] as const) {
     const sandbox = await createSandbox(paths, lab, variant, true);
@@ -309,6 +373,7 @@ async function checkRuns(
         if (variant === "solution") {
           names[suite] = suiteRun.results.map((test) => test.name);
           const found = problemsOfPassingRun(suiteRun, `the solution, ${suite} tests`);
+          if (found.length > 0 || unplaced.length > 0) solutionSound = false;
           // A problem of the whole run (say, a type error) is reported once, with the public suite.
           problems.push(...(suite === "hidden" && run.problem ? found.slice(1) : found));
           log(`${lab.slug}: ${what}: ${passed}/${total} pass${found.length === 0 ? "" : " ✗"}`);
@@ -331,7 +396,7 @@ async function checkRuns(
       await sandbox.remove();
     }
   }
-  return { problems, publicNames: names.public, hiddenNames: names.hidden };
+  return { problems, publicNames: names.public, hiddenNames: names.hidden, solutionSound };
 }
 
 /**
@@ -432,6 +497,9 @@ export async function checkLab(
   }
   const runs = await checkRuns(paths, lab, timeoutMs, log);
   findings.problems.push(...runs.problems);
+  if (runs.solutionSound) {
+    findings.passing = { public: runs.publicNames, hidden: runs.hiddenNames };
+  }
   if (runs.publicNames.length > 0 || runs.hiddenNames.length > 0) {
     findings.problems.push(...checkTestNames(lab, runs.publicNames, runs.hiddenNames));
   }
@@ -477,6 +545,84 @@ async function unlistedFolders(paths: CoursePaths, course: Course): Promise<stri
 }
 
 /**
+ * Records in labs/course.json the hash of every starter file that exists, lab
+ * by lab, so that the runner can tell an untouched lab in the repository as it
+ * does in the release; returns the manifest as written.
+ */
+async function writeStarterHashes(paths: CoursePaths): Promise<Course> {
+  const manifest = JSON.parse(await Deno.readTextFile(paths.manifest));
+  for (const lab of manifest.labs as LabEntry[]) {
+    const hashes: Record<string, string> = {};
+    for (const file of lab.files) {
+      const path = joinPath(paths.labs, lab.slug, file);
+      if (await exists(path)) hashes[file] = await hashFile(path);
+    }
+    lab.starter = hashes;
+  }
+  await Deno.writeTextFile(paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(`Recorded the starter hashes in labs/course.json.`);
+  return await loadCourse(paths);
+}
+
+/**
+ * Runs every mutant of the given labs, all labs' mutants in one pool, and adds
+ * to each lab's findings the mutants the hidden tests miss and the folders
+ * that are malformed; prints a line per mutant and a summary per lab. A lab
+ * whose solution does not pass its own tests has its mutants skipped (with a
+ * warning): what they catch would mean nothing.
+ */
+async function checkAllMutants(
+  paths: CoursePaths,
+  labs: readonly LabEntry[],
+  findings: LabFindings[],
+  timeoutMs: number,
+): Promise<void> {
+  const jobs: { index: number; mutant: Mutant }[] = [];
+  for (const [index, lab] of labs.entries()) {
+    const { mutants, problems } = await loadMutants(paths, lab);
+    findings[index].problems.push(...problems);
+    if (mutants.length === 0) continue;
+    if (findings[index].passing === undefined) {
+      findings[index].warnings.push(
+        `${plural(mutants.length, "mutant")} not run: the solution does not pass its own tests`,
+      );
+      continue;
+    }
+    findings[index].problems.push(...await mutantTypeErrors(paths, lab, mutants));
+    jobs.push(...mutants.map((mutant) => ({ index, mutant })));
+  }
+  if (jobs.length === 0) return;
+  console.log(`Running ${plural(jobs.length, "mutant")}, ${parallelism()} at a time…`);
+  let done = 0;
+  const outcomes = await mapPool(jobs, parallelism(), async ({ index, mutant }) => {
+    const outcome = await runMutant(
+      paths,
+      labs[index],
+      mutant,
+      timeoutMs,
+      findings[index].passing!,
+    );
+    done++;
+    const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
+    const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
+    console.log(
+      `  [${done}/${jobs.length}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`,
+    );
+    return outcome;
+  });
+  const summaries: string[] = [];
+  for (const [index, lab] of labs.entries()) {
+    const mine = outcomes.filter((_, job) => jobs[job].index === index);
+    if (mine.length === 0) continue;
+    const { lines, summary, problems } = summarizeMutants(lab.slug, mine);
+    console.log(`\n${lines.map((line) => `  ${line}`).join("\n")}`);
+    summaries.push(summary);
+    findings[index].problems.push(...problems);
+  }
+  console.log(`\nMutants:\n${summaries.map((line) => `  ${line}`).join("\n")}`);
+}
+
+/**
  * Runs the command with the given arguments and returns its exit status.
  *
  * @example
@@ -490,12 +636,20 @@ export async function main(args: string[]): Promise<number> {
   let root: string;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   let seedCount = DEFAULT_SEEDS;
+  const only: string[] = [];
+  let withMutants = true;
+  let writeHashes = false;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
       return 0;
     }
     root = takeOption(rest, "--root") ?? Deno.cwd();
+    for (let id = takeOption(rest, "--lab"); id !== undefined; id = takeOption(rest, "--lab")) {
+      only.push(id);
+    }
+    withMutants = !takeFlag(rest, "--no-mutants");
+    writeHashes = takeFlag(rest, "--write-starter-hashes");
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
     const seeds = takeOption(rest, "--seeds");
@@ -517,16 +671,32 @@ export async function main(args: string[]): Promise<number> {
     console.error(`check: ${(error as Error).message}`);
     return 2;
   }
+  if (writeHashes) course = await writeStarterHashes(paths);
+  const unknown = only.filter((id) => !course.labs.some((lab) => lab.id === id || lab.slug === id));
+  if (unknown.length > 0) {
+    console.error(
+      `check: no lab ${unknown.join(", ")} in labs/course.json (labs: ${
+        course.labs.map((lab) => lab.id).join(", ")
+      })`,
+    );
+    return 2;
+  }
+  const labs = only.length === 0
+    ? course.labs
+    : course.labs.filter((lab) => only.includes(lab.id) || only.includes(lab.slug));
   const started = performance.now();
-  console.log(`Checking ${plural(course.labs.length, "lab")}, ${parallelism()} at a time…`);
+  console.log(`Checking ${plural(labs.length, "lab")}, ${parallelism()} at a time…`);
   const findings = await mapPool(
-    course.labs,
+    labs,
     parallelism(),
     (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
   );
+  if (withMutants) {
+    await checkAllMutants(paths, labs, findings, Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS));
+  }
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
-    ...await unlistedFolders(paths, course),
+    ...(only.length === 0 ? await unlistedFolders(paths, course) : []),
   ];
   const problems = findings.flatMap((found) =>
     found.problems.map((text) => `${found.slug}: ${text}`)
@@ -540,12 +710,12 @@ export async function main(args: string[]): Promise<number> {
     console.log(`\nProblems (${problems.length}):`);
     for (const problem of problems) console.log(`  - ${problem}`);
     console.log(
-      `\ncheck: ${plural(problems.length, "problem")} in ${plural(course.labs.length, "lab")} ` +
+      `\ncheck: ${plural(problems.length, "problem")} in ${plural(labs.length, "lab")} ` +
         `(${seconds} s)`,
     );
     return 1;
   }
-  console.log(`\ncheck: ${plural(course.labs.length, "lab")}, all sound (${seconds} s)`);
+  console.log(`\ncheck: ${plural(labs.length, "lab")}, all sound (${seconds} s)`);
   return 0;
 }
 

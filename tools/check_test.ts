@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { checkTestNames, staticStudentImports } from "./check.ts";
+import { checkTestNames, partOrderProblem, staticStudentImports } from "./check.ts";
 import type { LabEntry } from "../core/course.ts";
 
 describe("staticStudentImports", () => {
@@ -65,6 +65,31 @@ describe("checkTestNames", () => {
     assert.deepEqual(
       checkTestNames(sound, ["a > closes the output"], ["b > closes the output"]),
       ['the test name "closes the output" is used more than once'],
+    );
+  });
+});
+
+describe("partOrderProblem", () => {
+  const readme = [
+    "# Lab",
+    "## Part 1 — Timing out (`first.ts`)",
+    "text",
+    "## Part 2 — A pipeline (`pipeline.ts`)",
+    "## Part 3 — Helpers, shared (`helpers.ts`)",
+    "## When you are stuck",
+  ].join("\n");
+
+  it("accepts a manifest listing the files in the README's part order, unnamed files aside", () => {
+    assert.equal(partOrderProblem(readme, ["first.ts", "extra.ts", "pipeline.ts"]), undefined);
+    assert.equal(partOrderProblem("# A lab without parts", ["b.ts", "a.ts"]), undefined);
+  });
+
+  it("names both orders when they differ", () => {
+    assert.equal(
+      partOrderProblem(readme, ["pipeline.ts", "first.ts"]),
+      "README.md presents its parts as first.ts, pipeline.ts but the manifest lists " +
+        "pipeline.ts, first.ts: list the files in the README's part order (the runner shows " +
+        "the tests, and the hint of the earliest failing part, in the manifest's order)",
     );
   });
 });

@@ -63,6 +63,25 @@ describe("deno task lab", { skip: !onDeno && "needs Deno" }, () => {
     );
   });
 
+  it("answers from its cache for unchanged labs, and reruns a lab once one of its files changes", async () => {
+    await tool("lab.ts", ["--root", root]);
+    const warm = await tool("lab.ts", ["--root", root]);
+    assert.equal(warm.code, 1, explain(warm));
+    for (const slug of ["01-adder", "02-echo"]) {
+      assert.match(warm.stderr, new RegExp(`${slug}: failing \\(\\d/\\d\\) \\(no file changed`));
+    }
+    const adder = joinPath(root, "labs/01-adder/adder.ts");
+    const starter = await Deno.readTextFile(adder);
+    try {
+      await Deno.writeTextFile(adder, `${starter}// the student was here\n`);
+      const changed = await tool("lab.ts", ["--root", root]);
+      assert.match(changed.stderr, /01-adder: failing \(1\/3\)\n/, explain(changed));
+      assert.match(changed.stderr, /02-echo: failing \(1\/2\) \(no file changed/);
+    } finally {
+      await Deno.writeTextFile(adder, starter);
+    }
+  });
+
   it("runs one lab's public tests and explains the failures", async () => {
     const result = await tool("lab.ts", ["--root", root, "01"]);
     assert.equal(result.code, 1, explain(result));
@@ -195,9 +214,27 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           "  02-echo: starter, hidden tests: 1/1 fail",
           "  01-adder: solution, public tests under seeds: pass under all 2 (a process per seed)",
           "  - 02-echo: notes/02-echo.md (the lab's chapter) does not exist yet",
+          '  01-adder: mutant loop-stops-before-last-value: 1 hidden test, public: "totals a list"',
+          "  01-adder: mutants caught by hidden tests 1/1, by public tests 1/1",
         ]
       ) assert.ok(result.stdout.includes(`${line}\n`), `missing "${line}"\n${explain(result)}`);
       assert.match(result.stdout, /\ncheck: 2 labs, all sound \(\d+\.\d s\)\n$/);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  it("checks only the labs --lab names, and skips the mutants with --no-mutants", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const result = await tool("check.ts", ["--root", root, "--lab", "02", "--no-mutants"]);
+      assert.equal(result.code, 0, explain(result));
+      assert.ok(!result.stdout.includes("01-adder"), explain(result));
+      assert.ok(!result.stdout.includes("mutant"), explain(result));
+      assert.match(result.stdout, /\ncheck: 1 lab, all sound \(\d+\.\d s\)\n$/);
+      const unknown = await tool("check.ts", ["--root", root, "--lab", "09"]);
+      assert.equal(unknown.code, 2, explain(unknown));
+      assert.match(unknown.stderr, /no lab 09 in labs\/course\.json \(labs: 01, 02\)/);
     } finally {
       await Deno.remove(root, { recursive: true });
     }
@@ -226,6 +263,24 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
         'import { it } from "node:test";\nimport { shout } from "./echo.ts";\nit("is a function", () => {\n  if (typeof shout !== "function") throw new Error("no");\n});\n',
       );
       await Deno.writeTextFile(file("solutions/02-echo/helper.ts"), "export const x = 1;\n");
+      // A mutant no test can catch (it is the solution), and two malformed ones.
+      const mutants = file("grader/hidden/01-adder/mutants");
+      await Deno.mkdir(`${mutants}/same-as-solution`);
+      await Deno.writeTextFile(
+        `${mutants}/same-as-solution/adder.ts`,
+        "// Mutant: nothing is wrong.\n" +
+          await Deno.readTextFile(file("solutions/01-adder/adder.ts")),
+      );
+      await Deno.mkdir(`${mutants}/Unlabelled`);
+      await Deno.writeTextFile(`${mutants}/Unlabelled/adder.ts`, "export const add = 1;\n");
+      await Deno.writeTextFile(`${mutants}/Unlabelled/helper.ts`, "// Mutant: a stray file\n");
+      await Deno.mkdir(`${mutants}/returns-a-string`);
+      await Deno.writeTextFile(
+        `${mutants}/returns-a-string/adder.ts`,
+        "// Mutant: add() returns its result as a string.\n" +
+          "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n" +
+          "export function total(values: readonly number[]): number {\n  return values.length;\n}\n",
+      );
       const result = await tool("check.ts", ["--root", root, "--seeds", "2"]);
       assert.equal(result.code, 1, explain(result));
       const problems = result.stdout.slice(result.stdout.indexOf("\nProblems ("));
@@ -239,6 +294,14 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           '02-echo: the solution, hidden tests fails "shouts an empty text as a lone mark"',
           "02-echo: grader/hidden/02-echo/static_hidden_test.ts imports ./echo.ts statically",
           "02-echo: solutions/02-echo/helper.ts is not listed in the manifest's files",
+          "01-adder: no hidden test catches the mutant same-as-solution (nothing is wrong.)",
+          "01-adder: the mutant returns-a-string does not type-check: TS2322 [ERROR]: Type " +
+          "'string' is not assignable to type 'number'.",
+          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/: the folder name must be kebab-case",
+          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/adder.ts must start with a line " +
+          '"// Mutant: <the bug, in one sentence>"',
+          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/helper.ts is not one of the " +
+          "student's files (adder.ts)",
         ]
       ) assert.ok(problems.includes(expected), `missing "${expected}"\n${explain(result)}`);
       assert.match(result.stdout, /\ncheck: \d+ problems in 2 labs/);

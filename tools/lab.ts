@@ -19,6 +19,8 @@
  * the student edits still has exactly that content; such a lab's tests are not
  * run (the starters fail them by design, `deno task check` proves it). Any
  * other lab runs its tests: "passing" when every test passes, else "failing (n/m)".
+ * The overview remembers each lab's status in .cache/lab/ (lab_cache.ts) and
+ * reruns only the labs whose files changed since their last run.
  *
  * Exit status: 0 when everything shown passes, 1 while anything fails, 2 for a
  * usage error or an unknown lab.
@@ -72,6 +74,7 @@ import {
   seedEnv,
   seedRange,
 } from "../core/seeds.ts";
+import { isCacheable, labFingerprint, readCachedStatus, writeCachedStatus } from "./lab_cache.ts";
 
 const USAGE = `Usage:
   deno task lab                  list the labs, their status, and what to do next
@@ -206,6 +209,19 @@ interface RunSettings {
   style: Style;
 }
 
+/** Runs a lab's tests and stores the status for the overview, unless the run was cut short. */
+async function runAndRemember(
+  paths: CoursePaths,
+  lab: LabEntry,
+  key: string,
+  settings: RunSettings & { seed: number },
+): Promise<LabStatus> {
+  const run = await runLab(paths, lab, settings);
+  const status = statusOf(run);
+  if (isCacheable(run)) await writeCachedStatus(paths, lab.slug, key, status);
+  return status;
+}
+
 async function courseTable(
   paths: CoursePaths,
   course: Course,
@@ -215,14 +231,19 @@ async function courseTable(
   const seed = settings.seed ?? randomSeed();
   progress(`Checking ${plural(course.labs.length, "lab")} under seed ${seed}…`);
   const statuses = await mapPool(course.labs, parallelism(), async (lab): Promise<LabStatus> => {
-    let status: LabStatus;
-    if (await isUntouched(paths, lab)) status = { kind: "not-started" };
-    else status = statusOf(await runLab(paths, lab, { ...settings, seed }));
+    let status: LabStatus | undefined;
+    let note = "";
+    if (await isUntouched(paths, lab)) {
+      status = { kind: "not-started" };
+      note = " (files unchanged, tests not run)";
+    } else {
+      const key = await labFingerprint(paths, lab, settings.typeCheck);
+      status = await readCachedStatus(paths, lab.slug, key);
+      if (status) note = " (no file changed since the last run)";
+      else status = await runAndRemember(paths, lab, key, { ...settings, seed });
+    }
     done++;
-    progress(
-      `  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}` +
-        (status.kind === "not-started" ? " (files unchanged, tests not run)" : ""),
-    );
+    progress(`  [${done}/${course.labs.length}] ${lab.slug}: ${describeStatus(status)}${note}`);
     return status;
   });
   console.log(`\n${renderCourseTable(course, statuses, settings.style)}`);
@@ -242,6 +263,7 @@ async function oneLab(
       `(replay: ${replayCommand(lab.id, seed)})…`,
   );
   const counter = liveCounter();
+  const key = await labFingerprint(paths, lab, settings.typeCheck);
   const run = await runLab(paths, lab, {
     ...settings,
     seed,
@@ -249,6 +271,11 @@ async function oneLab(
     onTestFinished: counter.onTestFinished,
   });
   counter.clear();
+  // The overview then knows this lab's status without running it again; a replay of a chosen
+  // seed is not the lab's usual run, so it is not remembered.
+  if (isCacheable(run) && settings.seed === undefined) {
+    await writeCachedStatus(paths, lab.slug, key, statusOf(run));
+  }
   if (!run.aborted) console.log(renderLabRun(course, lab, run, settings.style));
   return run;
 }

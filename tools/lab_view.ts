@@ -73,6 +73,8 @@ export function describeStatus(status: LabStatus): string {
     case "passing":
       return `passing (${status.passed}/${status.total})`;
     case "failing":
+      // A run that stopped before any test (a type error, say) has no count worth showing.
+      if (status.total === 0 && status.reason) return `failing: ${status.reason}`;
       return `failing (${status.passed}/${status.total})` +
         (status.reason ? `: ${status.reason}` : "");
   }
@@ -144,6 +146,91 @@ export function renderCourseTable(course: Course, statuses: LabStatus[], style: 
 }
 
 const MAX_PRINTED_LINES = 10;
+
+/**
+ * Where a test stands in the README's order: the position, in the manifest's
+ * `files` (listed part by part), of the file its test file is named after
+ * (`pipeline_test.ts` tests `pipeline.ts`). Tests of no listed file come last.
+ */
+function partIndex(lab: LabEntry, test: TestResult): number {
+  const testFile = test.file?.split("/").pop();
+  const index = testFile ? lab.files.indexOf(testFile.replace(/_test\.ts$/, ".ts")) : -1;
+  return index === -1 ? lab.files.length : index;
+}
+
+/**
+ * A run's results in the README's part order (the order the runner reported
+ * them in within each part), so that groups print part by part and the first
+ * failure is the one of the earliest part.
+ *
+ * @example
+ * ```ts
+ * import { inPartOrder } from "./lab_view.ts";
+ * import type { LabEntry } from "../core/course.ts";
+ * declare const lab: LabEntry; // files: ["first.ts", "pipeline.ts"]
+ * inPartOrder(lab, [
+ *   { name: "b", leaf: "b", groups: [], status: "failed", file: "./labs/04/pipeline_test.ts" },
+ *   { name: "a", leaf: "a", groups: [], status: "failed", file: "./labs/04/first_test.ts" },
+ * ]).map((test) => test.name); // → ["a", "b"]
+ * ```
+ */
+export function inPartOrder(lab: LabEntry, results: readonly TestResult[]): TestResult[] {
+  return results
+    .map((test, position) => ({ test, position, part: partIndex(lab, test) }))
+    .sort((a, b) => a.part - b.part || a.position - b.position)
+    .map(({ test }) => test);
+}
+
+/**
+ * Hints for failures that mean the same mistake whatever the test: the
+ * primitives' panics, a leak report, a deadlock. They come before the test's
+ * own hint, which says what the test wants, not what went wrong.
+ */
+const FAILURE_HINTS: { pattern: RegExp; hint: string }[] = [
+  {
+    pattern: /close of closed channel/,
+    hint: "two parties both think they own the close. Make one of them the owner (the only " +
+      "sender, or one task that waits for all the senders), or guard the close with a flag.",
+  },
+  {
+    pattern: /send on closed channel/,
+    hint: "a channel was closed while a sender could still use it. Only the last sender, or a " +
+      "task that waits for every sender, may close; a sender parked in a select must be given " +
+      "another way out (a done channel closed first) before the close.",
+  },
+  {
+    pattern: /negative WaitGroup counter/,
+    hint: "done() ran more often than add(): call add() once per task, before starting it, " +
+      "and done() once at its end (in a finally), or use the group's go().",
+  },
+  {
+    pattern: /all goroutines are asleep|deadlock!/,
+    hint: "every task is parked on a channel with nobody left to wake it. Look at who should " +
+      "send or close on the channels named above, and whether they returned early.",
+  },
+  {
+    pattern: /leaked: \d+ task/,
+    hint: "a task you started is still alive after the test. The report names the channel it " +
+      "is parked on and where it was created: who was supposed to receive (or send) there, and " +
+      "why did they stop? Every wait must also end when the context is done.",
+  },
+];
+
+/**
+ * The hint for what a failure says, when it is one of the mistakes every lab
+ * shares (a panic of the primitives, a leak, a deadlock), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { failureHint } from "./lab_view.ts";
+ * failureHint({ name: "x", leaf: "x", groups: [], status: "failed",
+ *   message: "Panic: close of closed channel" }); // → "two parties both think they own …"
+ * ```
+ */
+export function failureHint(test: TestResult): string | undefined {
+  const text = `${test.message ?? ""}\n${test.details ?? ""}`;
+  return FAILURE_HINTS.find(({ pattern }) => pattern.test(text))?.hint;
+}
 
 function renderFailure(test: TestResult, indent: string, style: Style): string[] {
   const summary = summarizeFailure(test.message ?? "failed", test.details);
@@ -222,8 +309,10 @@ export function progressLine(passed: number, total: number, style: Style): strin
 
 /**
  * Everything `deno task lab 04` prints after a run: header, tests, problems,
- * progress line, then either the hint and chapter for the first failing test or
- * the way on to the next lab.
+ * progress line, then either the hint and chapter for the first failing test
+ * (of the earliest part, in the README's order) or the way on to the next lab.
+ * Tests print part by part. A failure every lab shares (a panic, a leak) gets
+ * its own hint first; a run in which no test ran says why instead of `0/0`.
  *
  * @example
  * ```ts
@@ -243,7 +332,8 @@ export function renderLabRun(course: Course, lab: LabEntry, run: TestRun, style:
         `the task is labs/${lab.slug}/README.md`,
     ),
   ];
-  if (run.results.length > 0) lines.push("", ...renderResults(run.results, style));
+  const results = inPartOrder(lab, run.results);
+  if (results.length > 0) lines.push("", ...renderResults(results, style));
   if (run.strayOutput.length > 0) {
     lines.push("", style.dim("printed outside any test:"));
     for (const printed of run.strayOutput.slice(0, MAX_PRINTED_LINES)) {
@@ -259,7 +349,11 @@ export function renderLabRun(course: Course, lab: LabEntry, run: TestRun, style:
   }
   const { passed, total } = countResults(run.results);
   const status = statusOf(run);
-  lines.push("", progressLine(passed, total, style));
+  if (total === 0 && status.kind === "failing" && status.reason) {
+    lines.push("", style.bold(`No test ran: ${status.reason}.`));
+  } else {
+    lines.push("", progressLine(passed, total, style));
+  }
   if (status.kind === "passing") {
     const index = course.labs.findIndex((entry) => entry.slug === lab.slug);
     const next = course.labs[index + 1];
@@ -271,13 +365,15 @@ export function renderLabRun(course: Course, lab: LabEntry, run: TestRun, style:
     );
     return lines.join("\n");
   }
-  const firstFailing = run.results.find((test) => test.status === "failed");
+  const firstFailing = results.find((test) => test.status === "failed");
   const hint = firstFailing ? hintFor(lab, firstFailing.name) : lab.hint;
-  if (hint) {
-    lines.push(
-      "",
-      `${style.yellow("Hint")}${firstFailing ? ` (${firstFailing.leaf})` : ""}: ${hint}`,
-    );
+  const byFailure = firstFailing ? failureHint(firstFailing) : undefined;
+  const about = firstFailing ? ` (${firstFailing.leaf})` : "";
+  if (byFailure) {
+    lines.push("", `${style.yellow("Hint")}${about}: ${byFailure}`);
+    if (hint) lines.push(`${style.yellow("What the test wants")}: ${hint}`);
+  } else if (hint) {
+    lines.push("", `${style.yellow("Hint")}${about}: ${hint}`);
   }
   lines.push(`Read: ${lab.note}`);
   return lines.join("\n");

@@ -4,6 +4,8 @@ import type { Course, LabEntry } from "../core/course.ts";
 import { makeStyle } from "../core/lab_env.ts";
 import {
   describeStatus,
+  failureHint,
+  inPartOrder,
   labCommand,
   progressLine,
   renderCourseTable,
@@ -85,7 +87,11 @@ describe("statusOf", () => {
       total: 0,
       reason: "does not type-check",
     });
-    assert.equal(describeStatus(statusOf(broken)), "failing (0/0): does not type-check");
+    assert.equal(describeStatus(statusOf(broken)), "failing: does not type-check");
+    const hung = statusOf(run([test("a", "passed")], {
+      problem: { headline: "the tests did not finish within 120 s", details: [] },
+    }));
+    assert.equal(describeStatus(hung), "failing (1/1): timed out");
   });
 
   it("is not passing when no test ran", () => {
@@ -190,7 +196,8 @@ describe("renderLabRun", () => {
       text,
     );
     assert.match(text, /run the tests anyway: deno task lab 04 --no-check/);
-    assert.match(text, /0\/0 passing/);
+    assert.doesNotMatch(text, /0\/0 passing/);
+    assert.match(text, /\nNo test ran: does not type-check\.\n/);
   });
 
   it("shows what was printed outside any test", () => {
@@ -203,6 +210,36 @@ describe("renderLabRun", () => {
       plain,
     );
     assert.ok(text.includes("printed outside any test:\n  | loading…"), text);
+  });
+  it("prints tests part by part and hints at the earliest failing part, whatever the file order", () => {
+    const file = (name: string) => ({ file: `./labs/04-channels/${name}` });
+    const text = renderLabRun(
+      course,
+      channels,
+      run([
+        test("pipeline > closes the output", "failed", file("pipeline_test.ts")),
+        test("helpers > formats", "passed", file("helpers_test.ts")),
+        test("timeout > gives up", "failed", file("timeout_test.ts")),
+        test("timeout > waits", "passed", file("timeout_test.ts")),
+      ]),
+      plain,
+    );
+    const order = ["  timeout", "    ✗ gives up", "    ✓ waits", "  pipeline", "  helpers"]
+      .map((line) => text.indexOf(`\n${line}\n`));
+    assert.ok(order.every((at, i) => at !== -1 && (i === 0 || at > order[i - 1])), text);
+    assert.match(text, /\nHint \(gives up\): Read about select first\.\n/);
+  });
+
+  it("gives a panic its own hint, before what the test wants", () => {
+    const panicked = run([
+      test("pipeline > closes the output", "failed", {
+        message: "Panic: close of closed channel",
+        details: "Panic: close of closed channel\n    at merge (pipeline.ts:40:9)",
+      }),
+    ]);
+    const lines = renderLabRun(course, channels, panicked, plain).split("\n");
+    assert.match(lines.at(-3)!, /^Hint \(closes the output\): two parties both think they own/);
+    assert.equal(lines.at(-2), "What the test wants: The sender closes, never the receiver.");
   });
 });
 
@@ -240,5 +277,37 @@ describe("renderCourseTable", () => {
 
   it("spells the command for a lab", () => {
     assert.equal(labCommand(channels), "deno task lab 04");
+  });
+});
+
+describe("failureHint", () => {
+  it("names the mistake behind each panic, a leak and a deadlock, and nothing else", () => {
+    const failed = (message: string, details?: string) => test("t", "failed", { message, details });
+    assert.match(failureHint(failed("Panic: send on closed channel"))!, /^a channel was closed/);
+    assert.match(failureHint(failed("Panic: close of closed channel"))!, /own the close/);
+    assert.match(failureHint(failed("Panic: sync: negative WaitGroup counter"))!, /add\(\)/);
+    assert.match(
+      failureHint(failed('Error: leaked: 1 task parked on send to chan "jobs"'))!,
+      /still alive/,
+    );
+    assert.match(
+      failureHint(failed("fatal error: all goroutines are asleep - deadlock!"))!,
+      /parked/,
+    );
+    assert.equal(failureHint(failed("AssertionError: 1 !== 2")), undefined);
+  });
+});
+
+describe("inPartOrder", () => {
+  it("orders by the manifest's files and keeps the runner's order within a part", () => {
+    const at = (name: string, file?: string) => test(name, "passed", file ? { file } : {});
+    const ordered = inPartOrder(channels, [
+      at("p1", "./labs/04-channels/pipeline_test.ts"),
+      at("none"),
+      at("t1", "labs/04-channels/timeout_test.ts"),
+      at("p2", "./labs/04-channels/pipeline_test.ts"),
+      at("t2", "labs/04-channels/timeout_test.ts"),
+    ]);
+    assert.deepEqual(ordered.map((result) => result.name), ["t1", "t2", "p1", "p2", "none"]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, runtime } from "../primitives/mod.ts";
+import { realTurns } from "../primitives/testing.ts";
 import {
   type DirEntry,
   listDirectory,
@@ -36,6 +37,8 @@ function fakeDirectory(names: string[], failWith?: Error): { readDir: ReadDir; l
 }
 
 const photos = ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"];
+
+const { settle } = realTurns(10);
 
 describe("listDirectory (callback form)", () => {
   it("listDirectory visits every entry once, in the order the source yields them", async () => {
@@ -100,6 +103,17 @@ describe("listDirectory (callback form)", () => {
       "end three",
     ]);
   });
+
+  it("listDirectory lets an error thrown by visit through unchanged, not wrapped", async () => {
+    const { readDir } = fakeDirectory(photos);
+    const broken = new TypeError("thumbnail failed");
+    await assert.rejects(
+      listDirectory(readDir, "/photos", () => {
+        throw broken;
+      }),
+      (error) => error === broken,
+    );
+  });
 });
 
 describe("listDirectoryChan (channel form)", () => {
@@ -123,6 +137,7 @@ describe("listDirectoryChan (channel form)", () => {
     const [first] = await listing.entries.recv();
     const [second] = await listing.entries.recv();
     assert.deepEqual([first?.name, second?.name], ["a.jpg", "b.jpg"]);
+    await settle(); // the listing task goes as far as it can before the cancel, every run
     cancel(); // the caller has what it wanted and walks away
     await runtime.assertNoLeaks(checkpoint);
     assert.equal(log.closed, true, "the source was not closed when the caller cancelled");
@@ -139,5 +154,22 @@ describe("listDirectoryChan (channel form)", () => {
     const error = listing.err();
     assert.ok(error instanceof ListDirectoryError, `expected a ListDirectoryError, got ${error}`);
     assert.equal(error.cause, denied);
+  });
+  it("listDirectoryChan reads no further ahead than the entry it is waiting to hand over", async () => {
+    const { readDir, log } = fakeDirectory(photos);
+    const [ctx, cancel] = context.withCancel(context.background());
+    try {
+      const listing = listDirectoryChan(ctx, readDir, "/photos");
+      await listing.entries.recv();
+      await listing.entries.recv();
+      await settle();
+      assert.deepEqual(
+        log.yielded,
+        ["a.jpg", "b.jpg", "c.jpg"],
+        "with an unbuffered channel the task holds one entry while it waits for a receiver",
+      );
+    } finally {
+      cancel();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
 import { realTurns } from "../primitives/testing.ts";
-import { safeGo } from "./safe_go.ts";
+import { RecoveredPanic, safeGo } from "./safe_go.ts";
 
 const { settle } = realTurns(5);
 
@@ -88,5 +88,23 @@ describe("safeGo", () => {
     assert.ok(doneWhileReporting !== undefined, "onPanic was not called");
     assert.equal(await doneWhileReporting, false, "done was already closed while onPanic ran");
     assert.equal(await isClosed(done), true, "done was not closed after onPanic returned");
+  });
+
+  it("safeGo hands a thrown string to onPanic as a RecoveredPanic that keeps the value", async () => {
+    const reported: Error[] = [];
+    const done = safeGo(
+      () => {
+        throw "out of memory";
+      },
+      (error) => reported.push(error),
+    );
+    await settle();
+    assert.equal(reported.length, 1, "onPanic was not called exactly once");
+    assert.ok(
+      reported[0] instanceof RecoveredPanic,
+      `expected a RecoveredPanic, got ${reported[0]}`,
+    );
+    assert.equal(reported[0].value, "out of memory");
+    assert.equal(await isClosed(done), true);
   });
 });

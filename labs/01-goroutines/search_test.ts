@@ -103,4 +103,53 @@ describe("searchWithTimeout", () => {
       clock.uninstall();
     }
   });
+
+  it("searchWithTimeout cancels the backend's context once the search has timed out", async () => {
+    const clock = FakeTimers.install();
+    try {
+      let backendCtx: context.Context | undefined;
+      const backend = (ctx: context.Context, term: string): Promise<SearchRecord> => {
+        backendCtx = ctx;
+        return slowBackend(500)(ctx, term);
+      };
+      const search = watch(searchWithTimeout(background, backend, "gophers", 100));
+      await clock.tickAsync(100);
+      await settle();
+      assert.equal(search.rejected, true, "the search did not give up at its timeout");
+      assert.ok(backendCtx !== undefined, "the backend was never called");
+      assert.notEqual(
+        backendCtx.err(),
+        null,
+        "the backend's context was still alive after the timeout",
+      );
+      await clock.tickAsync(400);
+      await settle();
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("searchWithTimeout releases its timer when the backend answers early", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const search = watch(searchWithTimeout(background, slowBackend(10), "gophers", 100));
+      await clock.tickAsync(10);
+      await settle();
+      assert.equal(search.rejected, false, `the search failed: ${search.error}`);
+      assert.equal(clock.countTimers(), 0, "a timer is still armed after the search returned");
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("searchWithTimeout reports a backend that throws synchronously as the search's error", async () => {
+    const refused = new Error("no such index");
+    const backend = (): Promise<SearchRecord> => {
+      throw refused;
+    };
+    await assert.rejects(
+      searchWithTimeout(background, backend, "gophers", 100),
+      (e) => e === refused,
+    );
+  });
 });

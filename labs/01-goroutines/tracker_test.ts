@@ -141,4 +141,55 @@ describe("Tracker", () => {
       clock.uninstall();
     }
   });
+
+  it("shutdown() may be called twice at once: both calls resolve, and nothing panics", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const { tracker, seen } = await runSlowTrackerWithThreeEvents();
+      const [ctx, cancel] = context.withTimeout(background, 5000);
+      const first = watch(tracker.shutdown(ctx));
+      const second = watch(tracker.shutdown(ctx));
+      await clock.tickAsync(3000);
+      await settle();
+      assert.deepEqual(seen, ["a", "b", "c"]);
+      assert.equal(first.rejected, false, `the first shutdown() failed: ${first.error}`);
+      assert.equal(second.rejected, false, `the second shutdown() failed: ${second.error}`);
+      assert.equal(
+        first.settled && second.settled,
+        true,
+        "a shutdown() is still waiting after the drain",
+      );
+      cancel();
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("event() waiting for room in a full queue rejects with TrackerClosedError once shutdown() begins", async () => {
+    const tracker = new Tracker<string>(() => {}, { capacity: 1 });
+    await tracker.event(background, "fills the queue");
+    const waiting = watch(tracker.event(background, "waits for room"));
+    await settle();
+    assert.equal(waiting.settled, false, "event() did not wait while the queue was full");
+    const [ctx, cancel] = context.withCancel(background);
+    const stopping = watch(tracker.shutdown(ctx));
+    await settle();
+    assert.equal(
+      waiting.rejected,
+      true,
+      "the waiting event() was not refused when shutdown() began",
+    );
+    assert.ok(
+      waiting.error instanceof TrackerClosedError,
+      `expected TrackerClosedError, got ${waiting.error}`,
+    );
+    go(() => tracker.run());
+    await settle();
+    assert.equal(
+      stopping.settled,
+      true,
+      "shutdown() did not resolve once run() had drained the queue",
+    );
+    cancel();
+  });
 });

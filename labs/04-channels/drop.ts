@@ -86,6 +86,8 @@ export class Dropper<T> {
     // For "drop-oldest" (and a buffer with room for at least one value), take
     // the oldest value out the same way (select on recv with a default),
     // count it as dropped, and try the send once more.
+    // Count the offer only after the first select has returned: after close()
+    // that select throws the Panic, and such an offer must count nothing.
     throw new Error("TODO: implement Dropper.offer() in drop.ts (part 4 of the README)");
   }
 

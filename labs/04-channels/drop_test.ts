@@ -53,4 +53,18 @@ describe("Dropper", () => {
     assert.equal(dropper.dropped, 7);
     assert.deepEqual(await closeAndDrain(dropper), [8, 9, 10]);
   });
+  it("offer() after close() rejects with send on closed channel and leaves the counters unchanged", async () => {
+    const dropper = new Dropper<string>(2);
+    await promptly(dropper.offer("a"), "offer(a)");
+    dropper.close();
+    await assert.rejects(dropper.offer("late"), { message: "send on closed channel" });
+    assert.equal(dropper.offered, 1, "an offer that panicked was counted as offered");
+    assert.equal(dropper.dropped, 0, "an offer that panicked was counted as dropped");
+  });
+
+  it('with "drop-oldest" and no buffer there is nothing to evict: the new value is dropped', async () => {
+    const dropper = new Dropper<string>(0, "drop-oldest");
+    assert.equal(await promptly(dropper.offer("a"), "offer(a)"), false);
+    assert.equal(dropper.dropped, 1);
+  });
 });

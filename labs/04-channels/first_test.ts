@@ -126,4 +126,33 @@ describe("first()", () => {
       clock.uninstall();
     }
   });
+  it("rejects with context.Canceled, not a TimeoutError, when the caller cancels first", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const [ctx, cancel] = context.withCancel(context.background());
+      const result = watch(first(ctx, [replica("a", 60_000, log)], "weather", 5000));
+      await advance(clock, 100);
+      cancel();
+      await advance(clock, 0);
+      assert.equal(errorOf(result, "first()"), context.Canceled);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("calls no replica when the caller's context is already done, and rejects with its error", async () => {
+    const [ctx, cancel] = context.withCancel(context.background());
+    cancel();
+    let calls = 0;
+    const counted: Replica<string> = () => {
+      calls++;
+      return Promise.resolve("answer");
+    };
+    await assert.rejects(
+      first(ctx, [counted, counted], "weather", 5000),
+      (e) => e === context.Canceled,
+    );
+    assert.equal(calls, 0, "a replica was called on a request that was already over");
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { context, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
+import { Chan, context, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
 import { nextTurn } from "../primitives/testing.ts";
 import { generate, merge, square } from "./pipeline.ts";
 
@@ -74,5 +74,24 @@ describe("pipeline: generate → square → merge", () => {
   it("square's output closes once its input closes, even with nothing in it", async () => {
     const ctx = context.background();
     assert.deepEqual(await drain(square(ctx, generate(ctx)), "square(generate())"), []);
+  });
+
+  it("generate's own output closes after the consumer cancels mid-stream", async () => {
+    const [ctx, cancel] = context.withCancel(context.background());
+    const out = generate(ctx, 1, 2, 3, 4, 5);
+    assert.deepEqual(await take(out), [1, true]);
+    cancel();
+    const rest = await drain(out, "generate() after cancel");
+    assert.ok(rest.length <= 1, `generate() kept sending after the cancel: ${rest.join(", ")}`);
+  });
+  it("square ends and closes its output on cancel, even though its input never closes", async () => {
+    const cp = runtime.checkpoint();
+    const [ctx, cancel] = context.withCancel(context.background());
+    const silent = new Chan<number>(); // nobody ever sends on it or closes it
+    const out = square(ctx, silent);
+    assert.equal(await take(out, 5), "stuck", "square sent a value nobody gave it");
+    cancel();
+    assert.deepEqual(await drain(out, "square() after cancel"), []);
+    await runtime.assertNoLeaks(cp);
   });
 });

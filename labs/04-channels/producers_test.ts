@@ -113,4 +113,34 @@ describe("produce() and consume()", () => {
       "all 3 receivers should take part",
     );
   });
+  it("emit() resolves to false without sending once the context is cancelled", async () => {
+    const [ctx, cancel] = context.withCancel(context.background());
+    const answers: boolean[] = [];
+    const { values } = produce(ctx, [async (_ctx, emit) => {
+      answers.push(await emit(1));
+      cancel();
+      answers.push(await emit(2));
+    }]);
+    assert.deepEqual(await drain(values, "values"), [1]);
+    assert.deepEqual(answers, [true, false]);
+  });
+
+  it("consume() keeps draining after handle() throws, then rejects with that error", async () => {
+    const cp = runtime.checkpoint();
+    const boom = new Error("disk full");
+    const { values } = produce(context.background(), [emitting(1, 2, 3, 4, 5)]);
+    const handled: number[] = [];
+    await assert.rejects(
+      withinTurns(
+        consume(values, 1, (v) => {
+          if (v === 2) throw boom;
+          handled.push(v);
+        }),
+        "consume()",
+      ),
+      (e) => e === boom,
+    );
+    assert.deepEqual(handled, [1], "handle() was called again after it threw");
+    await runtime.assertNoLeaks(cp); // the producer was not left parked on a send
+  });
 });

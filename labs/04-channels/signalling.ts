@@ -69,7 +69,9 @@ export class Gate {
    * parked either way.
    */
   async wait(ctx: context.Context): Promise<boolean> {
-    // TODO(part 6): one select over the gate's channel and ctx.done().
+    // TODO(part 6): answer true at once when the gate is already open, before any
+    // select: with ctx also done, select would pick either ready case at random.
+    // Otherwise, one select over the gate's channel and ctx.done().
     throw new Error("TODO: implement Gate.wait() in signalling.ts (part 6 of the README)");
   }
 }
@@ -122,8 +124,9 @@ export async function supervise(services: readonly Service[]): Promise<unknown> 
   //  - a `done` channel for the reports ({ error } or null). How many slots
   //    does it need so that no service ever waits to report?
   //  - start each service with go(); report how it ended;
-  //  - receive exactly one report per service; after the first, open the gate
-  //    (the Gate makes a second open harmless);
-  //  - return the first error, or null.
+  //  - receive exactly one report per service; after the first report, a clean
+  //    return as much as an error, open the gate (a second open is harmless);
+  //  - only once every service has reported, return the first error, or null:
+  //    a service may still be shutting down after the first error arrived.
   throw new Error("TODO: implement supervise() in signalling.ts (part 6 of the README)");
 }

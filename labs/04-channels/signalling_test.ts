@@ -50,6 +50,16 @@ describe("Gate", () => {
     const after = await select([recv(gate.done())], { default: true });
     assert.deepEqual(after, { index: 0, value: undefined, ok: false });
   });
+  it("wait() answers true on an open gate even if its context is already cancelled", async () => {
+    const gate = new Gate();
+    gate.open();
+    const [ctx, cancel] = context.withCancel(context.background());
+    cancel();
+    // Both select cases would be ready: a select alone answers false half the time.
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await gate.wait(ctx), true, `wait #${i} on an open gate answered false`);
+    }
+  });
 });
 
 describe("supervise()", () => {
@@ -73,6 +83,45 @@ describe("supervise()", () => {
       assert.deepEqual([...stopped].sort(), ["app", "metrics"]);
       const error = valueOf(result, "supervise()");
       assert.ok(error instanceof Error && error.message === "debug server: port in use");
+    } finally {
+      clock.uninstall();
+    }
+  });
+  it("a service that returns cleanly also stops the others, and supervise() resolves to null", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const stopped: string[] = [];
+      const server = async (stop: ReceiveChan<void>) => {
+        await stop.recv();
+        stopped.push("app");
+      };
+      const quitter = () => time.sleep(100);
+      const result = watch(supervise([server, quitter]));
+      await advance(clock, 100);
+      assert.deepEqual(stopped, ["app"], "the other service was not stopped by the clean exit");
+      assert.equal(valueOf(result, "supervise()"), null);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("resolves only once every service has returned, even after the first one fails", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const slowToStop = async (stop: ReceiveChan<void>) => {
+        await stop.recv();
+        await time.sleep(500); // flushing buffers
+      };
+      const failing = async () => {
+        await time.sleep(100);
+        throw new Error("port in use");
+      };
+      const result = watch(supervise([slowToStop, failing]));
+      await advance(clock, 599);
+      assertPending(result, "supervise() while a service is still stopping");
+      await advance(clock, 1);
+      const error = valueOf(result, "supervise()");
+      assert.ok(error instanceof Error && error.message === "port in use");
     } finally {
       clock.uninstall();
     }

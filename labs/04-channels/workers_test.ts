@@ -98,4 +98,49 @@ describe("processAll()", () => {
       );
     }
   });
+  it("rejects with context.Canceled when the caller cancels, after the running jobs return", async () => {
+    const cp = runtime.checkpoint();
+    const clock = FakeTimers.install();
+    try {
+      const [ctx, cancel] = context.withCancel(context.background());
+      let started = 0;
+      const jobs = Array.from({ length: 10 }, (_, i) => i);
+      const result = watch(
+        processAll(ctx, jobs, 2, async (_ctx, n) => {
+          started++;
+          await time.sleep(10);
+          return n;
+        }),
+      );
+      await advance(clock, 5);
+      cancel();
+      await advance(clock, 100);
+      assert.equal(errorOf(result, "processAll()"), context.Canceled);
+      assert.equal(started, 2, "a job started after the caller cancelled");
+      await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("starts no further job after one fails", async () => {
+    const clock = FakeTimers.install();
+    try {
+      let started = 0;
+      const jobs = Array.from({ length: 10 }, (_, i) => i);
+      const result = watch(
+        processAll(context.background(), jobs, 1, async (_ctx, n) => {
+          started++;
+          await time.sleep(10);
+          if (n === 2) throw new Error(`job ${n} failed`);
+          return n;
+        }),
+      );
+      await advance(clock, 200);
+      errorOf(result, "processAll()");
+      assert.equal(started, 3, "jobs kept starting after job 2 failed");
+    } finally {
+      clock.uninstall();
+    }
+  });
 });

@@ -113,4 +113,47 @@ describe("budget", () => {
       clock.uninstall();
     }
   });
+  it("primaryOrFallback cancels the primary's context before the fallback starts", async () => {
+    let primaryCtx: context.Context | undefined;
+    let primaryDoneWhenFallbackStarted: boolean | undefined;
+    const primary: Backend<string> = (ctx) => {
+      primaryCtx = ctx;
+      return Promise.reject(new Error("primary: 503"));
+    };
+    const fallback: Backend<string> = (_ctx, query) => {
+      primaryDoneWhenFallbackStarted = primaryCtx?.err() !== null;
+      return Promise.resolve(`fallback:${query}`);
+    };
+    const [request, cancel] = context.withTimeout(context.background(), 300);
+    try {
+      const answer = await primaryOrFallback(request, "ada", primary, fallback, 0.5);
+      assert.deepEqual(answer, { from: "fallback", value: "fallback:ada" });
+      assert.equal(primaryDoneWhenFallbackStarted, true, "the primary's context was still alive");
+    } finally {
+      cancel();
+    }
+  });
+
+  it("primaryOrFallback calls no fallback when the caller cancels during the primary", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const journal: string[] = [];
+      const [request, cancel] = context.withCancel(context.background());
+      const call = watch(primaryOrFallback(
+        request,
+        "ada",
+        backend("primary", 500, journal),
+        backend("fallback", 40, journal),
+        0.5,
+      ));
+      await advance(clock, 100);
+      cancel();
+      await advance(clock, 0);
+      assert.equal(call.rejected, true, "primaryOrFallback did not end with the caller's cancel");
+      assert.equal(call.error, context.Canceled);
+      assert.ok(!journal.some((line) => line.startsWith("fallback")), journal.join("\n"));
+    } finally {
+      clock.uninstall();
+    }
+  });
 });

@@ -68,4 +68,17 @@ describe("trace", () => {
       ]);
     }
   });
+  it("traced logs a failure after its context was cancelled as 'cancelled (…)'", async () => {
+    const [ctx, cancel] = context.withCancel(withTraceId(context.background(), "t-3"));
+    const hangingUp: Backend<string> = () => {
+      cancel();
+      return Promise.reject(new Error("socket closed"));
+    };
+    const { logger, lines } = recordingLogger();
+    await assert.rejects(traced("orders", hangingUp, logger)(ctx, "ada"));
+    assert.deepEqual(lines, [
+      '[trace=t-3] orders: start "ada"',
+      "[trace=t-3] orders: cancelled (context canceled)",
+    ]);
+  });
 });

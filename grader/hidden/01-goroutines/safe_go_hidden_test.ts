@@ -157,4 +157,36 @@ describe("safeGo (hidden)", () => {
     );
     await runtime.assertNoLeaks(checkpoint);
   });
+  it("safeGo closes done only after onPanic has returned, for a thrown string and a late rejection", async () => {
+    const { safeGo } = await loadSafeGo();
+    const clock = FakeTimers.install();
+    try {
+      const seenWhileReporting: Promise<boolean>[] = [];
+      const dones: ReceiveChan<void>[] = [];
+      const report = (index: number) => () => {
+        seenWhileReporting[index] = isClosed(dones[index]);
+      };
+      dones.push(safeGo(() => {
+        throw "bad input";
+      }, report(0)));
+      dones.push(
+        safeGo(
+          () => new Promise((_, reject) => setTimeout(() => reject(new Error("late")), 50)),
+          report(1),
+        ),
+      );
+      await settle();
+      await clock.tickAsync(50);
+      await settle();
+      assert.equal(seenWhileReporting.length, 2, "onPanic was not called for both tasks");
+      assert.deepEqual(
+        await Promise.all(seenWhileReporting),
+        [false, false],
+        "done was closed before onPanic ran",
+      );
+      for (const done of dones) await waitDone(done);
+    } finally {
+      clock.uninstall();
+    }
+  });
 });

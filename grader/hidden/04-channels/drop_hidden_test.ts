@@ -137,6 +137,7 @@ describe("Dropper (hidden)", () => {
       assert.ok(late.state.error instanceof Panic, `${policy}: expected a Panic`);
       assert.equal((late.state.error as Error).message, "send on closed channel");
       assert.equal(dropper.dropped, 0);
+      assert.equal(dropper.offered, 1, `${policy}: the offer that panicked was counted`);
       const left: string[] = [];
       for await (const v of dropper.values) left.push(v);
       assert.deepEqual(left, ["a"]);

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Chan, context, type ReceiveChan, recv, runtime, select } from "../primitives/mod.ts";
-import { nextTurn, seededRandom } from "../primitives/testing.ts";
+import { nextTurn, seededRandom, withinTurns } from "../primitives/testing.ts";
 
 /** Receives one value without ever parking (polls with a select default); `"stuck"` if nothing comes. */
 async function take<T>(
@@ -200,6 +200,23 @@ describe("pipeline (hidden)", () => {
     const ctx = context.background();
     assert.deepEqual(await drain(generate(ctx), "generate()"), []);
     assert.deepEqual(await drain(merge<number>(ctx), "merge()"), []);
+    await runtime.assertNoLeaks(cp);
+  });
+  it("generate's own output, ranged over directly, ends after a cancel in the middle of the stream", async () => {
+    const { generate } = await import("./pipeline.ts");
+    const cp = runtime.checkpoint();
+    const [ctx, cancel] = context.withCancel(context.background());
+    const all = range(1, 100);
+    const got: number[] = [];
+    const ranging = (async () => {
+      for await (const n of generate(ctx, ...all)) {
+        got.push(n);
+        if (n === 3) cancel();
+      }
+    })();
+    await withinTurns(ranging, "a for await over generate() after a cancel");
+    assert.ok(isPrefix(got, all), `not a prefix of the stream: ${got.join(", ")}`);
+    assert.ok(got.length <= 4, `generate() kept sending after the cancel: ${got.join(", ")}`);
     await runtime.assertNoLeaks(cp);
   });
 });

@@ -215,4 +215,26 @@ describe("supervise() (hidden)", () => {
     await settle();
     assert.equal(valueOf(result, "supervise()"), null);
   });
+  it("stays pending while a slow service is still stopping, even when the first report is an error", async () => {
+    const { supervise } = await import("./signalling.ts");
+    const cp = runtime.checkpoint();
+    const clock = FakeTimers.install();
+    try {
+      const log: string[] = [];
+      const failing: Service = async () => {
+        await time.sleep(20);
+        throw new Error("listener closed");
+      };
+      const result = watch(supervise([server("app", 250, log), failing, server("debug", 40, log)]));
+      await advance(clock, 20 + 249);
+      assertPending(result, "supervise() while app is still stopping after the failure");
+      await advance(clock, 1);
+      const error = valueOf(result, "supervise()");
+      assert.ok(error instanceof Error && error.message === "listener closed", `got ${error}`);
+      assert.deepEqual(log.slice(-1), ["app stopped"]);
+      await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
 });

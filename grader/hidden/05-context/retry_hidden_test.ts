@@ -320,4 +320,44 @@ describe("retry (hidden)", () => {
       clock.uninstall();
     }
   });
+  it("when the last attempt fails because the context was cancelled during it, retry rejects with ctx.err()", async () => {
+    const { retry } = await loadRetry();
+    const clock = FakeTimers.install();
+    try {
+      const startedAt: number[] = [];
+      const [ctx, cancel] = context.withCancel(context.background());
+      const call = watch(retry(ctx, slowFailure(100, startedAt), {
+        attempts: 2,
+        baseMs: 10,
+        maxMs: 10,
+      }));
+      await advance(clock, 150); // attempts at 0 and 110; the last one is cut short at 150
+      cancel();
+      await settle();
+      assert.equal(errorOf(call, "retry"), context.Canceled);
+      assert.deepEqual(startedAt, [0, 110]);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("after the last attempt fails, retry rejects at once, with no wait and no timer left", async () => {
+    const { retry } = await loadRetry();
+    const clock = FakeTimers.install();
+    try {
+      const startedAt: number[] = [];
+      const call = watch(retry(context.background(), instantFailure(startedAt), {
+        attempts: 3,
+        baseMs: 100,
+        maxMs: 1000,
+      }));
+      await advance(clock, 300); // attempts at 0, 100 and 300
+      const error = errorOf(call, "retry, right after its last attempt");
+      assert.equal((error as Error).message, "attempt 3 failed");
+      assert.deepEqual(startedAt, [0, 100, 300]);
+      assert.equal(clock.countTimers(), 0, "a timer is still armed after the last attempt");
+    } finally {
+      clock.uninstall();
+    }
+  });
 });

@@ -1,0 +1,79 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mutantProblems, summarizeMutants } from "./check_mutants.ts";
+import type { LabEntry } from "../core/course.ts";
+
+const lab: LabEntry = {
+  id: "01",
+  slug: "01-adder",
+  title: "Adder",
+  note: "notes/01-adder.md",
+  files: ["adder.ts", "total.ts"],
+};
+
+describe("mutantProblems", () => {
+  it("accepts a kebab-case folder of labelled student files", () => {
+    const files = { "adder.ts": "// Mutant: adds one too many.\nexport const x = 1;\n" };
+    assert.deepEqual(mutantProblems(lab, "adds-one-too-many", files), []);
+  });
+
+  it("names an empty folder, a stray file, an empty file and a missing label", () => {
+    const where = "grader/hidden/01-adder/mutants";
+    assert.deepEqual(mutantProblems(lab, "empty", {}), [
+      `${where}/empty/ holds no file: put the student files that differ from the solution`,
+    ]);
+    assert.deepEqual(
+      mutantProblems(lab, "Bad_Name", {
+        "helper.ts": "// Mutant: x\n",
+        "adder.ts": "  \n",
+        "total.ts": "export const total = 0; // Mutant: not on the first line\n",
+      }),
+      [
+        `${where}/Bad_Name/: the folder name must be kebab-case, naming the bug`,
+        `${where}/Bad_Name/helper.ts is not one of the student's files (adder.ts, total.ts): ` +
+        "a mutant replaces only those",
+        `${where}/Bad_Name/adder.ts is empty`,
+        `${where}/Bad_Name/total.ts must start with a line "// Mutant: <the bug, in one sentence>"`,
+      ],
+    );
+  });
+});
+
+describe("summarizeMutants", () => {
+  const outcome = (
+    id: string,
+    hidden: string[],
+    publics: string[],
+    runProblems: string[] = [],
+  ) => ({
+    id,
+    description: `the ${id} bug`,
+    hiddenFailures: hidden,
+    publicFailures: publics,
+    runProblems,
+  });
+
+  it("counts the mutants each suite catches and names the public tests that do", () => {
+    const { lines, summary, problems } = summarizeMutants("01-adder", [
+      outcome("a", ["h > one", "h > two"], ["p > adds"]),
+      outcome("b", ["h > one"], []),
+      outcome("c", ["h > two"], ["p > adds", "p > totals"], ["hidden tests: the run timed out"]),
+    ]);
+    assert.deepEqual(lines, [
+      '01-adder: mutant a: 2 hidden tests, public: "adds"',
+      "01-adder: mutant b: 1 hidden test, no public test",
+      '01-adder: mutant c: 1 hidden test, public: "adds", "totals" [hidden tests: the run timed out]',
+    ]);
+    assert.equal(summary, "01-adder: mutants caught by hidden tests 3/3, by public tests 2/3");
+    assert.deepEqual(problems, []);
+  });
+
+  it("reports every mutant no hidden test catches as a problem", () => {
+    const { lines, summary, problems } = summarizeMutants("01-adder", [
+      outcome("d", [], ["p > x"]),
+    ]);
+    assert.deepEqual(lines, ['01-adder: mutant d: MISSED by the hidden tests, public: "x"']);
+    assert.equal(summary, "01-adder: mutants caught by hidden tests 0/1, by public tests 1/1");
+    assert.deepEqual(problems, ["no hidden test catches the mutant d (the d bug)"]);
+  });
+});
