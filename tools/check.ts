@@ -1,8 +1,8 @@
 /**
  * The authors' command: proves every lab in labs/course.json is sound.
  *
- *     deno task check [--lab <id>] [--no-mutants] [--seeds <count>] [--timeout <seconds>]
- *                     [--root <folder>]
+ *     deno task check [--lab <id>] [--no-mutants | --mutants-hidden-only] [--seeds <count>]
+ *                     [--timeout <seconds>] [--root <folder>]
  *
  * For each lab, first what can be seen on disk: the starter files exist and
  * carry `// TODO` markers, the solution lists exactly the files the manifest
@@ -91,6 +91,8 @@ catch every mutant (grader/hidden/<lab>/mutants/<id>/), and which public tests d
 Options:
   --lab <id>            check only this lab (its id, "04", or its slug); repeatable
   --no-mutants          skip the mutants
+  --mutants-hidden-only run only the hidden tests on each mutant (whether it is caught),
+                        not the public ones (which of them also catch it): half the time
   --seeds <count>       seeds to run each lab's public tests under (default ${DEFAULT_SEEDS})
   --write-starter-hashes  record each starter's hash in labs/course.json first (the
                         runner shows an untouched lab as "not started")
@@ -576,6 +578,7 @@ async function checkAllMutants(
   labs: readonly LabEntry[],
   findings: LabFindings[],
   timeoutMs: number,
+  withPublic: boolean,
 ): Promise<void> {
   const jobs: { index: number; mutant: Mutant }[] = [];
   for (const [index, lab] of labs.entries()) {
@@ -601,6 +604,7 @@ async function checkAllMutants(
       mutant,
       timeoutMs,
       findings[index].passing!,
+      withPublic,
     );
     done++;
     const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
@@ -638,6 +642,7 @@ export async function main(args: string[]): Promise<number> {
   let seedCount = DEFAULT_SEEDS;
   const only: string[] = [];
   let withMutants = true;
+  let mutantsPublic = true;
   let writeHashes = false;
   try {
     if (takeFlag(rest, "--help", "-h")) {
@@ -649,6 +654,7 @@ export async function main(args: string[]): Promise<number> {
       only.push(id);
     }
     withMutants = !takeFlag(rest, "--no-mutants");
+    mutantsPublic = !takeFlag(rest, "--mutants-hidden-only");
     writeHashes = takeFlag(rest, "--write-starter-hashes");
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
@@ -692,7 +698,13 @@ export async function main(args: string[]): Promise<number> {
     (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
   );
   if (withMutants) {
-    await checkAllMutants(paths, labs, findings, Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS));
+    await checkAllMutants(
+      paths,
+      labs,
+      findings,
+      Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS),
+      mutantsPublic,
+    );
   }
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),

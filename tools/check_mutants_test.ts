@@ -43,7 +43,7 @@ describe("summarizeMutants", () => {
   const outcome = (
     id: string,
     hidden: string[],
-    publics: string[],
+    publics: string[] | null,
     runProblems: string[] = [],
   ) => ({
     id,
@@ -75,5 +75,18 @@ describe("summarizeMutants", () => {
     assert.deepEqual(lines, ['01-adder: mutant d: MISSED by the hidden tests, public: "x"']);
     assert.equal(summary, "01-adder: mutants caught by hidden tests 0/1, by public tests 1/1");
     assert.deepEqual(problems, ["no hidden test catches the mutant d (the d bug)"]);
+  });
+
+  it("says the public tests were not run when only the hidden ones were", () => {
+    const { lines, summary, problems } = summarizeMutants("01-adder", [
+      outcome("e", ["h > one"], null),
+      outcome("f", [], null),
+    ]);
+    assert.deepEqual(lines, [
+      "01-adder: mutant e: 1 hidden test, public tests not run",
+      "01-adder: mutant f: MISSED by the hidden tests, public tests not run",
+    ]);
+    assert.equal(summary, "01-adder: mutants caught by hidden tests 1/2, public tests not run");
+    assert.deepEqual(problems, ["no hidden test catches the mutant f (the f bug)"]);
   });
 });
