@@ -62,7 +62,12 @@ import {
   type SandboxSetup,
 } from "./sandbox.ts";
 import { assertionMessages, Scrubber } from "./scrub.ts";
-import { detectNamespace, makeRunTempRoot, removeStaleRunFolders } from "./isolation.ts";
+import {
+  ALWAYS_EMPTY,
+  detectNamespace,
+  makeRunTempRoot,
+  removeStaleRunFolders,
+} from "./isolation.ts";
 import {
   capText,
   type LabGrade,
@@ -494,11 +499,25 @@ async function lockOutput(out: string): Promise<() => Promise<void>> {
  */
 function foldersToShow(root: string, hidden: string[]): string[] {
   const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
-  const cache = Deno.env.get("DENO_DIR");
-  if (cache) candidates.push(absolutePath(cache));
+  const cache = denoCacheDir();
+  if (cache) candidates.push(cache);
+  const covered = [...ALWAYS_EMPTY, ...hidden];
   return candidates.filter((dir) =>
-    hidden.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
+    covered.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
   );
+}
+
+/**
+ * Where Deno keeps its cache of npm packages, which the sandbox reads them from (it runs with
+ * `--cached-only`): DENO_DIR, else Deno's default on Linux, the one system with namespaces here.
+ */
+function denoCacheDir(): string | undefined {
+  const explicit = Deno.env.get("DENO_DIR");
+  if (explicit) return absolutePath(explicit);
+  const xdg = Deno.env.get("XDG_CACHE_HOME");
+  if (xdg) return joinPath(absolutePath(xdg), "deno");
+  const home = Deno.env.get("HOME");
+  return home ? joinPath(absolutePath(home), ".cache", "deno") : undefined;
 }
 
 function existsSync(path: string): boolean {

@@ -120,6 +120,13 @@ export interface IsolationOptions {
   writable?: string[];
 }
 
+/**
+ * Folders every namespace covers with an empty one, whatever it is asked to hide: the system's
+ * temporary folder holds other runs' sandboxes. What a run needs from in there (its own sandbox,
+ * a Deno cache or course kept under /tmp) must be among its `visible` folders.
+ */
+export const ALWAYS_EMPTY: readonly string[] = ["/tmp"];
+
 /** Grace after the time limit before `timeout` steps in (the grader's own timer comes first). */
 const TIMEOUT_GRACE_S = 5;
 
@@ -141,7 +148,7 @@ export function isolationWrapper(options: IsolationOptions): string[] {
   const wrapper = ["timeout", "-k", String(TIMEOUT_GRACE_S), String(seconds)];
   if (options.namespace === undefined) return wrapper;
   const args = [options.namespace.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  for (const dir of ["/tmp", ...options.hide]) args.push("--tmpfs", dir);
+  for (const dir of [...ALWAYS_EMPTY, ...options.hide]) args.push("--tmpfs", dir);
   const writable = new Set(options.writable ?? []);
   for (const dir of options.visible) {
     args.push(writable.has(dir) ? "--bind" : "--ro-bind", dir, dir);
