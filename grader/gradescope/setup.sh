@@ -28,8 +28,10 @@ if ! command -v bwrap >/dev/null 2>&1; then
 fi
 
 cd "$source_dir"
-npm install --no-audit --no-fund --silent
+# A course whose node_modules already holds the runtimes is set up: a second `npm install` would
+# prune them (they are not in package.json) while something may be running them.
 if [ ! -x node_modules/.bin/deno ]; then
+  npm install --no-audit --no-fund --silent
   npm install --no-audit --no-fund --silent --no-save deno@2.9.6 bun@1.4.5
 fi
 export PATH="$source_dir/node_modules/.bin:$PATH"
