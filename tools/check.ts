@@ -619,6 +619,11 @@ async function checkAllMutants(
     const mine = outcomes.filter((_, job) => jobs[job].index === index);
     if (mine.length === 0) continue;
     const { lines, summary, problems } = summarizeMutants(lab.slug, mine);
+    findings[index].warnings.push(
+      ...mine.filter((outcome) => outcome.racy && outcome.hiddenFailures.length === 0).map(
+        (outcome) => `the racy mutant ${outcome.id} escaped the hidden tests this run`,
+      ),
+    );
     console.log(`\n${lines.map((line) => `  ${line}`).join("\n")}`);
     summaries.push(summary);
     findings[index].problems.push(...problems);

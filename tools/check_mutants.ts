@@ -42,6 +42,11 @@ export interface Mutant {
   id: string;
   /** What the bug is: the text of the first file's `// Mutant:` line. */
   description: string;
+  /**
+   * A race between real threads (`// Mutant (racy):`), which a test can catch only most of the
+   * time: a run that misses it is worth a warning, not a problem.
+   */
+  racy: boolean;
   /** The student files it replaces, by name, with their text. */
   files: Record<string, string>;
 }
@@ -50,6 +55,8 @@ export interface Mutant {
 export interface MutantOutcome {
   id: string;
   description: string;
+  /** See {@linkcode Mutant}'s `racy`. */
+  racy?: boolean;
   /** Hidden tests that passed on the solution but not on the mutant. */
   hiddenFailures: string[];
   /** Public tests that passed on the solution but not on the mutant; `null` when not run. */
@@ -60,7 +67,7 @@ export interface MutantOutcome {
   durationMs?: number;
 }
 
-const MUTANT_LINE = /^\/\/ Mutant: \S/;
+const MUTANT_LINE = /^\/\/ Mutant(?: \(racy\))?: \S/;
 const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
@@ -100,7 +107,8 @@ export function mutantProblems(
       problems.push(`${where}/${name} is empty`);
     } else if (!MUTANT_LINE.test(files[name])) {
       problems.push(
-        `${where}/${name} must start with a line "// Mutant: <the bug, in one sentence>"`,
+        `${where}/${name} must start with a line "// Mutant: <the bug, in one sentence>" ` +
+          `(or "// Mutant (racy): …" for a race between threads)`,
       );
     }
   }
@@ -143,7 +151,12 @@ export async function loadMutants(
     problems.push(...found);
     if (found.length > 0) continue;
     const firstLine = files[Object.keys(files)[0]].split("\n")[0];
-    mutants.push({ id, description: firstLine.replace(/^\/\/ Mutant:\s*/, "").trim(), files });
+    mutants.push({
+      id,
+      description: firstLine.replace(/^\/\/ Mutant(?: \(racy\))?:\s*/, "").trim(),
+      racy: firstLine.startsWith("// Mutant (racy):"),
+      files,
+    });
   }
   return { mutants, problems };
 }
@@ -274,6 +287,7 @@ export async function runMutant(
     return {
       id: mutant.id,
       description: mutant.description,
+      racy: mutant.racy,
       publicFailures: publicRun && notPassing(publicRun, expected.public),
       hiddenFailures: notPassing(hiddenRun, expected.hidden),
       runProblems,
@@ -316,11 +330,14 @@ export function summarizeMutants(
       : outcome.publicFailures.length === 0
       ? "no public test"
       : `public: ${outcome.publicFailures.map((name) => `"${leafOf(name)}"`).join(", ")}`;
-    const hiddenText = outcome.hiddenFailures.length === 0
-      ? "MISSED by the hidden tests"
+    const missed = outcome.hiddenFailures.length === 0;
+    const hiddenText = missed
+      ? outcome.racy
+        ? "missed by the hidden tests this run (a race: caught only most of the time)"
+        : "MISSED by the hidden tests"
       : plural(outcome.hiddenFailures.length, "hidden test");
     lines.push(`${slug}: mutant ${outcome.id}: ${hiddenText}, ${publicText}${notes}`);
-    if (outcome.hiddenFailures.length === 0) {
+    if (missed && !outcome.racy) {
       problems.push(
         `no hidden test catches the mutant ${outcome.id} (${outcome.description})${notes}`,
       );

@@ -1,4 +1,4 @@
-// Mutant: incrementShared uses Atomics.load and Atomics.store, each atomic, but the step between them is not.
+// Mutant (racy): incrementShared uses Atomics.load and Atomics.store, each atomic, but the step between them is not.
 /**
  * Lab 02, part 1: the lost update, with real parallelism. Several Workers
  * share one `Int32Array` over a `SharedArrayBuffer`; every change they make to

@@ -1,4 +1,4 @@
-// Mutant: post claims the slot by storing FULL first and writes the message after it, so a receiver can see FULL before the values.
+// Mutant (racy): post claims the slot by storing FULL first and writes the message after it, so a receiver can see FULL before the values.
 /**
  * Lab 02, part 4: publication. A one-slot mailbox in shared memory: the
  * sender writes a message with plain writes, then publishes it by storing a

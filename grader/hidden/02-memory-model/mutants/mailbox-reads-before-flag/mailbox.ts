@@ -1,4 +1,4 @@
-// Mutant: take copies the slot first and waits for FULL afterwards, so it can return the previous message's values.
+// Mutant (racy): take copies the slot first and waits for FULL afterwards, so it can return the previous message's values.
 /**
  * Lab 02, part 4: publication. A one-slot mailbox in shared memory: the
  * sender writes a message with plain writes, then publishes it by storing a

@@ -1,4 +1,4 @@
-// Mutant: lock waits until the cell reads UNLOCKED and then stores LOCKED: two Workers can both see UNLOCKED and both take it.
+// Mutant (racy): lock waits until the cell reads UNLOCKED and then stores LOCKED: two Workers can both see UNLOCKED and both take it.
 /**
  * Lab 02, part 3: a mutex for Workers, built from one shared `Int32Array`
  * cell, `Atomics.compareExchange` to take it and `Atomics.wait`/`notify` to

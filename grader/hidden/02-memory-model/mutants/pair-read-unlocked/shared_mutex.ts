@@ -1,4 +1,4 @@
-// Mutant: PairCounter.read reads a and b without the mutex, so it can see a bump half done.
+// Mutant (racy): PairCounter.read reads a and b without the mutex, so it can see a bump half done.
 /**
  * Lab 02, part 3: a mutex for Workers, built from one shared `Int32Array`
  * cell, `Atomics.compareExchange` to take it and `Atomics.wait`/`notify` to

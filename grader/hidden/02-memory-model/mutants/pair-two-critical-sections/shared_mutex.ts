@@ -1,4 +1,4 @@
-// Mutant: PairCounter.bump locks around each increment separately, so a reader can come between the two.
+// Mutant (racy): PairCounter.bump locks around each increment separately, so a reader can come between the two.
 /**
  * Lab 02, part 3: a mutex for Workers, built from one shared `Int32Array`
  * cell, `Atomics.compareExchange` to take it and `Atomics.wait`/`notify` to

@@ -1,4 +1,4 @@
-// Mutant: incrementShared increments with cells[index]++, a read and a write that another Worker can come between.
+// Mutant (racy): incrementShared increments with cells[index]++, a read and a write that another Worker can come between.
 /**
  * Lab 02, part 1: the lost update, with real parallelism. Several Workers
  * share one `Int32Array` over a `SharedArrayBuffer`; every change they make to

@@ -1,4 +1,4 @@
-// Mutant: nextTicket adds, then loads the counter again to learn its ticket, so two Workers can read the same value.
+// Mutant (racy): nextTicket adds, then loads the counter again to learn its ticket, so two Workers can read the same value.
 /**
  * Lab 02, part 1: the lost update, with real parallelism. Several Workers
  * share one `Int32Array` over a `SharedArrayBuffer`; every change they make to
