@@ -16,6 +16,7 @@
  * @module
  */
 
+import { spreadsheetSafe } from "../core/csv.ts";
 import { stringify } from "csv-stringify/sync";
 import { type LabGrade, type ReferenceTest, roundPoints } from "./score.ts";
 
@@ -181,11 +182,7 @@ export function csvCell(value: string | number): string {
 
 /** Formula neutralising and control characters, before csv-stringify quotes what needs it. */
 function neutralise(value: string | number): string {
-  if (typeof value === "number") return String(roundPoints(value));
-  // Control characters (a name may hold any but "/") would break rows or a terminal.
-  // deno-lint-ignore no-control-regex -- matching control characters is the point here
-  const shown = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
-  return /^[=+\-@]/.test(shown) ? `'${shown}` : shown;
+  return typeof value === "number" ? String(roundPoints(value)) : spreadsheetSafe(value);
 }
 
 /** One CSV row without its line end. */

@@ -32,6 +32,7 @@ import { createApp } from "./app.tsx";
 import { checkBuiltSite, listFiles } from "./check_output.ts";
 import { loadSite, ResultsError, SiteLoadError } from "./load.ts";
 import { studentPath } from "./paths.ts";
+import { spreadsheetSafe } from "../core/csv.ts";
 
 /** The file that marks a folder as written by this build, so a rebuild may empty it first. */
 export const BUILD_MARKER = ".site-build";
@@ -218,9 +219,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 
 /**
  * `links.csv`: one row per student with the address of their private page, relative to the site's
- * root or, given `baseUrl`, absolute. A name that a spreadsheet would read as a formula (`=`, `+`,
- * `-`, `@`, a tab or a carriage return first) is prefixed with `'`, and control characters are
- * replaced, so opening the file runs nothing.
+ * root or, given `baseUrl`, absolute. Names go through {@linkcode spreadsheetSafe}, so opening the
+ * file runs nothing.
  *
  * @example
  * ```ts
@@ -235,16 +235,10 @@ export function studentLinksCsv(
 ): string {
   const base = baseUrl === undefined ? "" : baseUrl.replace(/\/?$/, "/");
   const rows = students.filter((student) => student.key !== undefined).map((student) => [
-    neutraliseCell(student.name),
+    spreadsheetSafe(student.name),
     `${base}${studentPath(student.key!)}`,
   ]);
   return stringify([["student", "url"], ...rows]);
-}
-
-function neutraliseCell(text: string): string {
-  // deno-lint-ignore no-control-regex -- control characters are what is being replaced
-  const clean = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, "\ufffd");
-  return /^[=+\-@\t\r]/.test(clean) ? `'${clean}` : clean;
 }
 
 const USAGE = `Usage: deno task site [--out <dir>] [--results <dir> | --no-results]

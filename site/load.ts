@@ -19,7 +19,12 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Course, type LabEntry, parseCourse } from "../core/course.ts";
-import { renderMarkdown, splitLeadingHeading, type TocEntry } from "./markdown.ts";
+import {
+  decodeBasicEntities,
+  renderMarkdown,
+  splitLeadingHeading,
+  type TocEntry,
+} from "./markdown.ts";
 import {
   labPath,
   notePath,
@@ -274,12 +279,7 @@ function applyLayout(blocks: string[], perPage: number[]): string[] {
 }
 
 function idsIn(html: string): string[] {
-  return [...html.matchAll(/\sid="([^"]+)"/g)].map((match) => decodeHtmlAttribute(match[1]));
-}
-
-function decodeHtmlAttribute(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return [...html.matchAll(/\sid="([^"]+)"/g)].map((match) => decodeBasicEntities(match[1]));
 }
 
 /**
@@ -288,7 +288,7 @@ function decodeHtmlAttribute(text: string): string {
  */
 function linkAcrossPages(html: string, slug: string, page: number, ids: Map<string, number>) {
   return html.replace(/\shref="#([^"]+)"/g, (whole, encoded: string) => {
-    const target = ids.get(decodeHtmlAttribute(encoded));
+    const target = ids.get(decodeBasicEntities(encoded));
     if (target === undefined || target === page) return whole;
     return ` href="${relativeHref(notePath(slug, page), notePath(slug, target))}#${encoded}"`;
   });

@@ -92,8 +92,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
 }
 
-/** Undoes the entities marked leaves in text tokens, so that a TOC label is plain text. */
-function decodeBasicEntities(text: string): string {
+/**
+ * Undoes the entities {@link escapeHtml} and marked write (`&lt;`, `&gt;`, `&quot;`, `&#39;`,
+ * `&amp;`), once: a TOC label, an id read back from the HTML or a search excerpt is plain text.
+ *
+ * @example
+ * ```ts
+ * import { decodeBasicEntities } from "./markdown.ts";
+ * decodeBasicEntities("Chan&lt;T&gt; &amp;amp;"); // → "Chan<T> &amp;"
+ * ```
+ */
+export function decodeBasicEntities(text: string): string {
   return text
     .replace(/&lt;/g, "<")
     .replace(/&gt;/g, ">")

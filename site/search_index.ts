@@ -15,6 +15,7 @@
  */
 import MiniSearch from "minisearch";
 import type { SiteData } from "./load.ts";
+import { decodeBasicEntities } from "./markdown.ts";
 import { labPath, notePath, PRIMITIVES_PATH } from "./paths.ts";
 
 /** One searchable piece of the site. */
@@ -52,20 +53,14 @@ const EXCERPT_LENGTH = 180;
  * ```
  */
 export function htmlToText(html: string): string {
-  return html
+  const withoutTags = html
     // A block's edge separates words; an inline tag (code, a link, emphasis) does not.
     .replace(
       /<\/?(?:p|div|li|ul|ol|h\d|tr|td|th|pre|br|table|thead|tbody|blockquote)\b[^>]*>/g,
       " ",
     )
-    .replace(/<[^>]*>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim();
+    .replace(/<[^>]*>/g, "");
+  return decodeBasicEntities(withoutTags).replace(/\s+/g, " ").trim();
 }
 
 /**
@@ -95,6 +90,7 @@ function sectionsOf(
  * ```ts
  * import { searchDocuments } from "./search_index.ts";
  * import type { SiteData } from "./load.ts";
+import { decodeBasicEntities } from "./markdown.ts";
  * declare const site: SiteData;
  * searchDocuments(site).filter((doc) => doc.href.startsWith("notes/"));
  * ```
@@ -140,6 +136,7 @@ export function searchDocuments(site: SiteData): SearchDocument[] {
  * ```ts
  * import { buildSearchIndex } from "./search_index.ts";
  * import type { SiteData } from "./load.ts";
+import { decodeBasicEntities } from "./markdown.ts";
  * declare const site: SiteData;
  * const json = buildSearchIndex(site);
  * ```
