@@ -213,8 +213,16 @@ function isInside(folder: string, path: string): boolean {
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(temporary, text, { mode: 0o600 });
-  await Deno.rename(temporary, path);
+  try {
+    await Deno.writeTextFile(temporary, text, { mode: 0o600 });
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw new BuildError(
+      `the site is built, but ${path} could not be written (${(error as Error).message}); ` +
+        `choose another place with --links`,
+    );
+  }
 }
 
 /**

@@ -29,6 +29,13 @@ import {
 
 const SECRET = "a secret for the tests, long enough";
 
+/** Writes the tests' secret into a file in `dir` and returns its path. */
+async function secretFileIn(dir: string): Promise<string> {
+  const path = join(dir, "secret.txt");
+  await writeFile(path, `${SECRET}\n`);
+  return path;
+}
+
 /** Runs `siteCommand` with the console captured. */
 async function runCommand(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -425,6 +432,31 @@ describe("deno task site (siteCommand)", { skip: DENO_ONLY }, () => {
         /warning: no student pages written: they need the instructor's secret/,
       );
       assert.ok(!(await listFiles(bare)).some((file) => file.startsWith("results/s/")));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("says why when links.csv cannot be written, instead of a stack trace", async () => {
+    const { dir, cleanup } = await tempFolder();
+    try {
+      const secretFile = await secretFileIn(dir);
+      const run = await runCommand([
+        "--out",
+        join(dir, "out"),
+        "--results",
+        FIXTURE_RESULTS,
+        "--links",
+        join(dir, "missing-folder", "links.csv"),
+        "--secret-file",
+        secretFile,
+      ]);
+      assert.equal(run.code, 1);
+      assert.match(
+        run.err,
+        /^site: error: the site is built, but .*links\.csv could not be written/,
+      );
+      assert.match(run.err, /--links/);
     } finally {
       await cleanup();
     }
