@@ -64,6 +64,13 @@ export interface LabEntry {
   /** Extra permissions for this lab's tests. */
   permissions?: LabPermissions;
   /**
+   * Hidden test files (names in `grader/hidden/<slug>/`) that the grader runs
+   * under its first seed only, because the primitives' scheduler cannot change
+   * what they test: code on real threads (Workers), or a program in a process of
+   * its own. Every other hidden test file runs under every seed.
+   */
+  unseededTests?: string[];
+  /**
    * SHA-256 (hex) of each starter file as released, keyed by file name. Written by
    * `deno task release`; the lab runner reports a lab whose files all still match
    * as "not started".
@@ -117,6 +124,7 @@ const LAB_KEYS = new Set([
   "hints",
   "points",
   "permissions",
+  "unseededTests",
   "starter",
 ]);
 const PERMISSION_KEYS = new Set(["net", "env", "run"]);
@@ -262,6 +270,20 @@ export function validateCourse(value: unknown): string[] {
             problems.push(`${label}: permissions.${kind} must be a non-empty list of names`);
           }
         }
+      }
+    }
+    if (lab.unseededTests !== undefined) {
+      const list = lab.unseededTests;
+      if (
+        !Array.isArray(list) || list.length === 0 ||
+        !list.every((name) => typeof name === "string" && isPlainTsFileName(name))
+      ) {
+        problems.push(
+          `${label}: unseededTests must be a non-empty list of hidden test file names ` +
+            `such as "counter_hidden_test.ts"`,
+        );
+      } else if (new Set(list).size !== list.length) {
+        problems.push(`${label}: unseededTests lists a file twice`);
       }
     }
     if (lab.starter !== undefined) {

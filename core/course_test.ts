@@ -114,6 +114,25 @@ describe("validateCourse", () => {
     ]);
   });
 
+  it("accepts unseededTests as a list of distinct hidden test file names, and nothing else", () => {
+    assert.deepEqual(
+      validateCourse({
+        title: "T",
+        labs: [lab({ unseededTests: ["counter_hidden_test.ts", "mailbox_hidden_test.ts"] })],
+      }),
+      [],
+    );
+    const labels = [[], ["../escape_test.ts"], ["a_hidden_test.ts", "a_hidden_test.ts"]].map(
+      (list, index) =>
+        validateCourse({ title: "T", labs: [lab({ unseededTests: list })] })[0] ?? `#${index} ok`,
+    );
+    assert.deepEqual(labels, [
+      'labs[0] (04-channels): unseededTests must be a non-empty list of hidden test file names such as "counter_hidden_test.ts"',
+      'labs[0] (04-channels): unseededTests must be a non-empty list of hidden test file names such as "counter_hidden_test.ts"',
+      "labs[0] (04-channels): unseededTests lists a file twice",
+    ]);
+  });
+
   it("accepts run permissions for deno and bun only, each once", () => {
     assert.deepEqual(
       validateCourse({ title: "T", labs: [lab({ permissions: { run: ["deno", "bun"] } })] }),

@@ -16,7 +16,9 @@
  * other sandboxes (isolation.ts). It runs under a wall-clock limit that holds
  * without the grader (`timeout -k`), a heap limit, a memory cap on its whole
  * process group and an output cap, and its process group is killed when it
- * ends. It runs once per seed. Its results are read from the JUnit report
+ * ends. It runs once per seed, with every hidden test file in one isolate
+ * (entry.ts); the files the manifest lists as `unseededTests` run under the
+ * first seed only. Its results are read from the JUnit report
  * `deno test` writes into a folder the tested code can neither read nor write;
  * nothing it prints is kept.
  *
@@ -45,6 +47,7 @@ import {
 import type { TestResult } from "../core/test_report.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
 import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
+import { ENTRY_FILE, entrySource, splitLoadFailures } from "./entry.ts";
 import { isolationWrapper, type Namespace } from "./isolation.ts";
 import type { StudentFile } from "./submissions.ts";
 
@@ -324,7 +327,7 @@ export async function runSandbox(
       lab,
       sandbox.dir,
       sandbox.labDir,
-      [...hiddenFiles, CANARY_FILE],
+      [...hiddenFiles, CANARY_FILE, ENTRY_FILE],
       limits,
       seeds[0] !== undefined,
     );
@@ -344,12 +347,21 @@ export async function runSandbox(
       durationMs: 0,
     };
     const combined = new Map<string, TestResult>();
+    const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
+    const unseeded = new Set(lab.unseededTests ?? []);
     for (const [index, seed] of seeds.entries()) {
+      // Files the seed cannot affect ran under the first seed; a seed with nothing else is skipped.
+      const files = index === 0 ? hiddenNames : hiddenNames.filter((name) => !unseeded.has(name));
+      if (files.length === 0) continue;
       const secret = newCanarySecret();
       await Deno.writeTextFile(joinPath(sandbox.labDir, CANARY_FILE), canarySource(secret));
+      await Deno.writeTextFile(
+        joinPath(sandbox.labDir, ENTRY_FILE),
+        entrySource([...files, CANARY_FILE]),
+      );
       const run = await runTests({
         cwd: sandbox.dir,
-        files: [...sandbox.hiddenTests, `labs/${lab.slug}/${CANARY_FILE}`],
+        files: [`labs/${lab.slug}/${ENTRY_FILE}`],
         permissions,
         flags,
         typeCheck: index === 0 && setup.typeCheck === true,
@@ -376,7 +388,8 @@ export async function runSandbox(
         outcome.problem = clean(problem === undefined ? undefined : problem + under);
         break;
       }
-      const { tests, contradiction } = checkCanaries(run.results, secret);
+      const loaded = splitLoadFailures(run.results);
+      const { tests, contradiction } = checkCanaries(loaded.tests, secret);
       if (contradiction !== undefined) {
         outcome.forged =
           `the test report contradicts the grader's canary tests (${contradiction})` +
@@ -385,8 +398,9 @@ export async function runSandbox(
         outcome.report = null;
         break;
       }
-      if (problem !== undefined && outcome.problem === undefined) {
-        outcome.problem = clean(problem + under);
+      const trouble = [...loaded.failures, ...problem === undefined ? [] : [problem]];
+      if (trouble.length > 0 && outcome.problem === undefined) {
+        outcome.problem = clean(trouble.join("\n") + under);
       }
       for (const test of tests) {
         const kept = combined.get(test.name);
