@@ -1,13 +1,19 @@
 /**
  * The grading benchmark (`deno task grade-bench`): builds a synthetic class
- * from the course's own solutions and starters (student `s000` hands in every
- * lab's solution, `s001` its starters, and so on alternately), grades it as the
- * instructor would, and reports the wall time per student-lab, what a class of
- * 200 students × 6 labs would take at that pace, and where the time goes: the
- * reference runs, building a sandbox, starting `deno test`, and the hidden
- * tests themselves (one seed each).
+ * from the course's own solutions and starters (every student hands in every
+ * lab's solution, the worst case, since a working lab runs all its tests under
+ * every seed; with `--starters N`, every Nth student hands in the starters
+ * instead), grades it as the instructor would, and reports the wall time per
+ * student-lab, what a class of 200 students × 6 labs would take at that pace,
+ * and where the time goes: building a sandbox, starting `deno test`, and the
+ * hidden tests themselves (one seed each).
  *
- *     deno task grade-bench [--students 20] [--jobs 2] [--seeds 1,2] [--labs 01,04]
+ * Where the machine lets it make a control group (cpu_meter.ts), it also
+ * reports the CPU time of the students' part, every sandbox's processes
+ * included: CPU seconds divided by the cores is the least wall time the class
+ * can take on an idle machine, whatever else was running during the benchmark.
+ *
+ *     deno task grade-bench [--students 20] [--starters 0] [--jobs 2] [--seeds 1,2] [--labs 01,04]
  *
  * @example
  * ```ts
@@ -20,6 +26,7 @@
 
 import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
+import { openCpuMeter } from "./cpu_meter.ts";
 import { gradeSubmissions, selectLabs } from "./grade.ts";
 import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
 
@@ -27,6 +34,8 @@ import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
 export interface BenchOptions {
   root: string;
   students: number;
+  /** Every `starters`th student hands in the starters (0: nobody does). */
+  starters?: number;
   jobs: number;
   seeds: number[];
   labs?: string[];
@@ -42,6 +51,13 @@ export interface BenchResult {
   perStudentLabMs: number;
   /** The same pace, for 200 students × 6 labs. */
   projectedClassMs: number;
+  /**
+   * CPU time of the students' part per student-lab, every process included, when a
+   * control group could measure it.
+   */
+  cpuPerStudentLabMs?: number;
+  /** Where the CPU time was read from (see cpu_meter.ts). */
+  cpuSource?: string;
   /** Building and removing one sandbox. */
   sandboxMs: number;
   /** One `deno test` process running one empty test. */
@@ -76,7 +92,9 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
     for (let index = 0; index < options.students; index++) {
       const student = joinPath(submissions, `s${String(index).padStart(3, "0")}`);
       for (const lab of labs) {
-        const from = index % 2 === 0 ? paths.solutions : paths.labs;
+        const starters = options.starters ?? 0;
+        const handsInStarters = starters > 0 && index % starters === starters - 1;
+        const from = handsInStarters ? paths.labs : paths.solutions;
         await copyTree(
           joinPath(from, lab.slug),
           joinPath(student, lab.slug),
@@ -84,8 +102,11 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         );
       }
     }
+    const meter = await openCpuMeter();
     let referencesDoneAt = 0;
+    let referencesCpuMs = 0;
     const started = performance.now();
+    const startedCpuMs = await meter?.readMs() ?? 0;
     await gradeSubmissions({
       root: options.root,
       submissions,
@@ -94,11 +115,17 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       jobs: options.jobs,
       seeds: options.seeds,
       log: (line) => {
-        if (line.startsWith("reference:")) referencesDoneAt = performance.now();
+        if (line.startsWith("reference:")) {
+          referencesDoneAt = performance.now();
+          // Read without waiting: the next lines may come before the read ends.
+          meter?.readMs().then((ms) => referencesCpuMs = Math.max(referencesCpuMs, ms));
+        }
         log(line);
       },
     });
     const totalMs = performance.now() - started;
+    const totalCpuMs = await meter?.readMs();
+    await meter?.close();
     const studentLabs = options.students * labs.length;
     const perStudentLabMs = (totalMs - (referencesDoneAt - started)) / studentLabs;
 
@@ -135,11 +162,18 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       );
       labRunMs[lab.slug] = Math.round(outcome.durationMs);
     }
+    const cpu = totalCpuMs === undefined ? {} : {
+      cpuPerStudentLabMs: Math.round(
+        (totalCpuMs - Math.max(referencesCpuMs, startedCpuMs)) / studentLabs,
+      ),
+      cpuSource: meter!.source,
+    };
     return {
       studentLabs,
       totalMs: Math.round(totalMs),
       perStudentLabMs: Math.round(perStudentLabMs),
       projectedClassMs: Math.round(perStudentLabMs * 200 * 6),
+      ...cpu,
       sandboxMs: Math.round(sandboxMs),
       processMs: Math.round(processMs),
       labRunMs,
@@ -153,18 +187,32 @@ if (import.meta.main) {
   const args = [...Deno.args];
   const number = (name: string, fallback: number) => Number(takeOption(args, name) ?? fallback);
   const students = number("--students", 20);
+  const starters = number("--starters", 0);
   const jobs = number("--jobs", 2);
   const seeds = (takeOption(args, "--seeds") ?? "1,2").split(",").filter(Boolean).map(Number);
   const labs = takeOption(args, "--labs")?.split(",");
-  const result = await benchGrading({ root: Deno.cwd(), students, jobs, seeds, labs });
+  const result = await benchGrading({ root: Deno.cwd(), students, starters, jobs, seeds, labs });
+  const cores = navigator.hardwareConcurrency ?? 1;
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   console.log(
     [
-      `${result.studentLabs} student-labs, --jobs ${jobs}, seeds ${seeds.join(",") || "none"}`,
+      `${result.studentLabs} student-labs (${
+        starters > 0 ? `every ${starters}th student hands in the starters` : "all solutions"
+      }), --jobs ${jobs}, seeds ${seeds.join(",") || "none"}`,
       `total ${s(result.totalMs)}; ${s(result.perStudentLabMs)} of wall time per student-lab`,
       `at that pace 200 students × 6 labs take ${
         (result.projectedClassMs / 60_000).toFixed(1)
       } min`,
+      ...result.cpuPerStudentLabMs === undefined
+        ? [`(no control group to measure CPU time with: wall time only)`]
+        : [
+          `CPU time of the students' part, every process included (${result.cpuSource}): ` +
+          `${s(result.cpuPerStudentLabMs)} per student-lab; 200 × 6 need ${
+            (result.cpuPerStudentLabMs * 1200 / 60_000).toFixed(1)
+          } CPU-min, at least ${
+            (result.cpuPerStudentLabMs * 1200 / 60_000 / cores).toFixed(1)
+          } min on this machine's ${cores} cores when nothing else runs`,
+        ],
       `where one student-lab's time goes (one process at a time):`,
       `  building and removing its sandbox  ${s(result.sandboxMs)}`,
       `  starting deno test (an empty test)  ${s(result.processMs)}, once per seed`,
