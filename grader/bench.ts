@@ -64,6 +64,8 @@ export interface BenchResult {
   processMs: number;
   /** Each lab's hidden tests on its solution, one run, by slug. */
   labRunMs: Record<string, number>;
+  /** The CPU time of those runs, every process included, when a control group measured it. */
+  labRunCpuMs?: Record<string, number>;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -87,6 +89,7 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
   const course = await loadCourse(paths);
   const labs = selectLabs(course, options.labs);
   const work = await Deno.makeTempDir({ prefix: "grade-bench-" });
+  const meter = await openCpuMeter();
   try {
     const submissions = joinPath(work, "class");
     for (let index = 0; index < options.students; index++) {
@@ -102,7 +105,6 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         );
       }
     }
-    const meter = await openCpuMeter();
     let referencesDoneAt = 0;
     let referencesCpuMs = 0;
     const started = performance.now();
@@ -125,7 +127,6 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
     });
     const totalMs = performance.now() - started;
     const totalCpuMs = await meter?.readMs();
-    await meter?.close();
     const studentLabs = options.students * labs.length;
     const perStudentLabMs = (totalMs - (referencesDoneAt - started)) / studentLabs;
 
@@ -149,7 +150,9 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       })
     );
     const labRunMs: Record<string, number> = {};
+    const labRunCpuMs: Record<string, number> = {};
     for (const lab of labs) {
+      const cpuBefore = await meter?.readMs() ?? 0;
       const outcome = await runSandbox(
         paths,
         lab,
@@ -161,12 +164,14 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         },
       );
       labRunMs[lab.slug] = Math.round(outcome.durationMs);
+      if (meter) labRunCpuMs[lab.slug] = Math.round(await meter.readMs() - cpuBefore);
     }
     const cpu = totalCpuMs === undefined ? {} : {
       cpuPerStudentLabMs: Math.round(
         (totalCpuMs - Math.max(referencesCpuMs, startedCpuMs)) / studentLabs,
       ),
       cpuSource: meter!.source,
+      labRunCpuMs,
     };
     return {
       studentLabs,
@@ -179,6 +184,7 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       labRunMs,
     };
   } finally {
+    await meter?.close();
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
 }
@@ -216,9 +222,11 @@ if (import.meta.main) {
       `where one student-lab's time goes (one process at a time):`,
       `  building and removing its sandbox  ${s(result.sandboxMs)}`,
       `  starting deno test (an empty test)  ${s(result.processMs)}, once per seed`,
-      ...Object.entries(result.labRunMs).map(([slug, ms]) =>
-        `  ${slug} hidden tests, one seed, in all  ${s(ms)}`
-      ),
+      ...Object.entries(result.labRunMs).map(([slug, ms]) => {
+        const cpu = result.labRunCpuMs?.[slug];
+        return `  ${slug} hidden tests, one seed, in all  ${s(ms)}` +
+          (cpu === undefined ? "" : ` (CPU ${s(cpu)})`);
+      }),
     ].join("\n"),
   );
 }

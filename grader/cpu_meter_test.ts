@@ -6,7 +6,10 @@ const onDeno = typeof Deno !== "undefined";
 
 describe("cpuStatMs and unifiedCgroup", () => {
   it("read usage_usec as milliseconds, and refuse a cpu.stat without it", () => {
-    assert.equal(cpuStatMs("usage_usec 1234567\nuser_usec 1000000\nsystem_usec 234567\n"), 1234.567);
+    assert.equal(
+      cpuStatMs("usage_usec 1234567\nuser_usec 1000000\nsystem_usec 234567\n"),
+      1234.567,
+    );
     assert.throws(() => cpuStatMs("user_usec 5\n"), /no usage_usec line/);
   });
 
@@ -29,14 +32,20 @@ describe("openCpuMeter", { skip: meter === undefined && "no writable control gro
       const before = await opened.readMs();
       const spin = new Deno.Command(Deno.execPath(), {
         // A fixed amount of work (about 0.3 s of CPU), however long the machine makes it take.
-        args: ["eval", "let x = 0; for (let i = 0; i < 4e7; i++) x += Math.sqrt(i) % 3; if (x === 1) console.log(x);"],
+        args: [
+          "eval",
+          "let x = 0; for (let i = 0; i < 4e7; i++) x += Math.sqrt(i) % 3; if (x === 1) console.log(x);",
+        ],
         stdout: "null",
         stderr: "null",
       });
       const status = await spin.output();
       assert.ok(status.success);
       const used = (await opened.readMs()) - before;
-      assert.ok(used >= 100, `the group counted only ${used} ms for a child that did ~300 ms of work`);
+      assert.ok(
+        used >= 100,
+        `the group counted only ${used} ms for a child that did ~300 ms of work`,
+      );
     } finally {
       await opened.close();
     }

@@ -34,7 +34,7 @@ async function assertCleanExit(server: ServerProcess, app: number, debug: number
 async function drainsOn(stop: (server: ServerProcess, debugPort: number) => Promise<void>) {
   await onEachRuntime(ANY_PORTS, async (server) => {
     const ports = await server.ready;
-    const { answer: slow } = await slowRequestInFlight(ports.app, 1200);
+    const { answer: slow } = await slowRequestInFlight(ports.app, 500);
     await stop(server, ports.debug);
     const answer = await slow.catch((error) => {
       throw new Error(`the in-flight GET /slow was cut off: ${error.message}`);
@@ -75,7 +75,7 @@ describe("06-server (hidden)", () => {
   it("once the shutdown begins both servers refuse new connections, and the process still ends", async () => {
     await onEachRuntime(ANY_PORTS, async (server) => {
       const ports = await server.ready;
-      const { answer: slow } = await slowRequestInFlight(ports.app, 1500);
+      const { answer: slow } = await slowRequestInFlight(ports.app, 800);
       server.signal("SIGTERM");
       assert.ok(
         await refusedWhile(ports.app, slow),
