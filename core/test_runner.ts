@@ -74,6 +74,13 @@ export interface TestRunOptions {
   /** Wall-clock limit; the process is killed past it. */
   timeoutMs: number;
   /**
+   * For a run in phases, each with a time limit of its own: a live event for
+   * which this returns true starts `timeoutMs` again. What the tested code
+   * prints can fake such an event, so bound the whole run too (a `timeout`
+   * in `wrapper`).
+   */
+  restartsClock?: (event: LiveEvent) => boolean;
+  /**
    * A command to run `deno test` under, such as `["timeout", "-k", "5", "65"]` or a
    * namespace tool: `deno` and its arguments are appended to it.
    */
@@ -471,10 +478,11 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
         }),
       );
     };
-    const timer = setTimeout(() => {
+    const onTimeout = () => {
       timedOut = true;
       kill();
-    }, options.timeoutMs);
+    };
+    let timer = setTimeout(onTimeout, options.timeoutMs);
     const memoryWatch = options.maxMemoryMb !== undefined && options.ownProcessGroup
       ? watchRunMemory(child.pid, options.maxMemoryMb * 1024 * 1024, () => {
         memoryLimited = true;
@@ -490,7 +498,12 @@ export async function runTests(options: TestRunOptions): Promise<TestRun> {
     const live = new LiveReport();
     const stdoutDone = readLines(capped(child.stdout), (line) => {
       const event = live.push(line);
-      if (event) options.onEvent?.(event, live);
+      if (!event) return;
+      options.onEvent?.(event, live);
+      if (options.restartsClock?.(event) && !timedOut) {
+        clearTimeout(timer);
+        timer = setTimeout(onTimeout, options.timeoutMs);
+      }
     });
     const stderrDone = readCapped(capped(child.stderr), MAX_STDERR_BYTES);
     const [status, , stderr] = await Promise.all([child.status, stdoutDone, stderrDone]);

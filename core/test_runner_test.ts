@@ -11,7 +11,7 @@ import {
   type TestRun,
   trimLongTexts,
 } from "./test_runner.ts";
-import { parseJunit, type TestResult } from "./test_report.ts";
+import { type LiveEvent, parseJunit, type TestResult } from "./test_report.ts";
 
 const onDeno = typeof Deno !== "undefined";
 
@@ -170,6 +170,11 @@ it("starts a child in a session of its own, and passes", async () => {
   await new Promise((resolve) => setTimeout(resolve, 1000));
 });
 `,
+      "phases_test.ts": `import { it } from "node:test";
+const phase = () => new Promise((resolve) => setTimeout(resolve, 2000));
+it("phase one", phase);
+it("phase two", phase);
+`,
       "reads_test.ts": `import { it } from "node:test";
 import assert from "node:assert/strict";
 it("may read its folder only", async () => {
@@ -218,6 +223,23 @@ it("may read its folder only", async () => {
     });
     assert.deepEqual(run.results.map((test) => test.status), ["passed"], JSON.stringify(run));
     assert.equal(runPassed(run), true);
+  });
+
+  it("gives each phase the whole time limit when its end restarts the clock, and not otherwise", async () => {
+    const run = (restartsClock?: (event: LiveEvent) => boolean) =>
+      runTests({
+        cwd: dir,
+        files: ["phases_test.ts"],
+        permissions: ["--no-prompt"],
+        timeoutMs: 3_000,
+        typeCheck: false,
+        restartsClock,
+      });
+    const phased = await run((event) => event.kind === "result" && event.name === "phase one");
+    assert.equal(phased.timedOut, false);
+    assert.deepEqual(phased.results.map((test) => test.status), ["passed", "passed"]);
+    const whole = await run();
+    assert.equal(whole.timedOut, true, "two 2 s phases fit in one 3 s limit");
   });
 
   it("stops a hung run at the time limit and says which test was running", async () => {

@@ -13,13 +13,26 @@
  * code), so a student's file that throws while it loads costs only the hidden
  * tests that import it, as it did when each file ran alone: the failure
  * becomes a test named {@linkcode LOAD_FAILURE_PREFIX} + the file, which
- * {@linkcode splitLoadFailures} turns back into words for the student.
+ * {@linkcode splitEntryReport} turns back into words for the student.
+ *
+ * Seeds. The same process runs the files once per seed, in passes: the first
+ * under the seed the process started with (`PRIMITIVES_SEED`), each later one
+ * after a marker test that switches the primitives' scheduler, and the
+ * variable the tests' child processes inherit, to its seed, on fresh copies of
+ * the test modules (a query string makes each import a new module). The
+ * lab's own modules and the primitives are shared by the passes, so a later
+ * pass starts from what the earlier ones left: the grader runs a pass again
+ * in a process of its own before a failure found only there counts
+ * (sandbox.ts).
  *
  * @example
  * ```ts
  * import { entrySource } from "./entry.ts";
- * const source = entrySource(["drop_hidden_test.ts", "grader_canary_hidden_test.ts"]);
- * console.log(source.includes('import("./drop_hidden_test.ts")')); // → true
+ * const source = entrySource(
+ *   [{ files: ["drop_hidden_test.ts"] }, { seed: 2, files: ["drop_hidden_test.ts"] }],
+ *   ["grader_canary_hidden_test.ts"],
+ * );
+ * console.log(source.includes('import("./drop_hidden_test.ts?seed=2")')); // → true
  * ```
  * @module
  */
@@ -32,21 +45,52 @@ export const ENTRY_FILE = "grader_entry_hidden_test.ts";
 /** The start of the name of the test that stands for a file that could not be loaded. */
 export const LOAD_FAILURE_PREFIX = "grader: could not load ";
 
+/** The start of the name of the marker test that begins a pass under another seed. */
+export const SEED_MARKER_PREFIX = "grader: from here on, seed ";
+
+/** The variable the primitives' scheduler reads its seed from (the course's shared contract). */
+const SEED_VARIABLE = "PRIMITIVES_SEED";
+
+/** One pass over hidden test files. */
+export interface EntryPass {
+  /**
+   * The seed a later pass switches to; the first pass runs under the seed the
+   * process started with, and needs none.
+   */
+  seed?: number;
+  /** Plain file names in the lab folder, imported in this order. */
+  files: string[];
+}
+
+function checkedFileName(file: string): string {
+  if (!/^[A-Za-z0-9_.-]+\.ts$/.test(file)) {
+    throw new RangeError(
+      `Cannot write the hidden tests' entry module: "${file}" is not a .ts file name of the lab folder`,
+    );
+  }
+  return file;
+}
+
 /**
- * The entry module that imports `files` (plain file names in the lab folder),
- * in order, into one isolate.
+ * The entry module that runs `passes` in order, then imports `after` (the
+ * canary file) once, all in one isolate. A later pass needs the primitives at
+ * `../primitives/mod.ts`, as every lab folder has them.
  *
- * @throws {RangeError} when a name is not a plain `.ts` file name of the lab folder.
+ * @throws {RangeError} when a name is not a plain `.ts` file name of the lab
+ * folder, or a later pass has no seed.
  * @example
  * ```ts
  * import { entrySource } from "./entry.ts";
- * await Deno.writeTextFile("/tmp/lab/grader_entry_hidden_test.ts", entrySource(["a_hidden_test.ts"]));
+ * const source = entrySource([{ files: ["a_hidden_test.ts"] }], ["grader_canary_hidden_test.ts"]);
+ * await Deno.writeTextFile("/tmp/lab/grader_entry_hidden_test.ts", source);
  * ```
  */
-export function entrySource(files: string[]): string {
+export function entrySource(passes: EntryPass[], after: string[] = []): string {
+  const later = passes.length > 1;
   const lines = [
     "// Written by the grader for one run: every hidden test file in one isolate.",
     'import { it } from "node:test";',
+    ...later ? ['import { runtime } from "../primitives/mod.ts";'] : [],
     "",
     "async function load(file: string, module: () => Promise<unknown>): Promise<void> {",
     "  try {",
@@ -59,50 +103,79 @@ export function entrySource(files: string[]): string {
     "}",
     "",
   ];
-  for (const file of files) {
-    if (!/^[A-Za-z0-9_.-]+\.ts$/.test(file)) {
-      throw new RangeError(
-        `Cannot write the hidden tests' entry module: "${file}" is not a .ts file name of the lab folder`,
-      );
-    }
-    const name = JSON.stringify(file);
-    const path = JSON.stringify(`./${file}`);
-    lines.push(`await load(${name}, () => import(${path}));`);
+  if (later) {
+    lines.push(
+      "function fromHereOn(seed: number): void {",
+      `  it(${JSON.stringify(SEED_MARKER_PREFIX)} + seed, () => {`,
+      `    Deno.env.set(${JSON.stringify(SEED_VARIABLE)}, String(seed));`,
+      "    runtime.setSeed(seed);",
+      "  });",
+      "}",
+      "",
+    );
   }
+  const importLine = (file: string, query = "") =>
+    `await load(${JSON.stringify(file)}, () => import(${JSON.stringify(`./${file}${query}`)}));`;
+  for (const [index, pass] of passes.entries()) {
+    if (index > 0) {
+      if (pass.seed === undefined || !Number.isSafeInteger(pass.seed) || pass.seed < 0) {
+        throw new RangeError(
+          `Cannot write the hidden tests' entry module: pass ${index + 1} needs a seed, ` +
+            `a non-negative integer, received ${pass.seed}`,
+        );
+      }
+      lines.push(`fromHereOn(${pass.seed});`);
+    }
+    const query = index === 0 ? "" : `?seed=${pass.seed}`;
+    for (const file of pass.files) lines.push(importLine(checkedFileName(file), query));
+  }
+  for (const file of after) lines.push(importLine(checkedFileName(file)));
   return lines.join("\n") + "\n";
 }
 
+/** A report read back pass by pass. */
+export interface EntryReport {
+  /** For each pass, in order, the tests that ran in it. */
+  passes: TestResult[][];
+  /** What could not be loaded, in one line each (the error's first line), without repeats. */
+  failures: string[];
+}
+
 /**
- * Separates the tests that stand for files that could not be loaded from the
- * others, and says for each, in one line, what went wrong (the error's first
- * line, as the report has it).
+ * Reads a run's report back pass by pass, without the entry's own tests: the
+ * k-th time a name appears, it ran in the k-th pass (passes run in order and a
+ * file left out of a pass is left out of every later one); what a name
+ * appears more often than there are passes is kept with the first pass, where
+ * the reference check sees two tests of one name. Each test that stands for a
+ * file that could not be loaded becomes a sentence.
  *
  * @example
  * ```ts
- * import { LOAD_FAILURE_PREFIX, splitLoadFailures } from "./entry.ts";
- * const { tests, failures } = splitLoadFailures([
- *   { name: LOAD_FAILURE_PREFIX + "drop_hidden_test.ts", leaf: "", groups: [], status: "failed",
- *     message: "SyntaxError: Unexpected token" },
- * ]);
- * // tests → [], failures → ["the hidden tests in drop_hidden_test.ts could not load the lab's code: SyntaxError: Unexpected token"]
+ * import { splitEntryReport } from "./entry.ts";
+ * const passed = { name: "g > t", leaf: "t", groups: ["g"], status: "passed" as const };
+ * const failed = { ...passed, status: "failed" as const };
+ * splitEntryReport([passed, failed], 2).passes; // → [[passed], [failed]]
  * ```
  */
-export function splitLoadFailures(
-  report: TestResult[],
-): { tests: TestResult[]; failures: string[] } {
-  const tests: TestResult[] = [];
-  const failures: string[] = [];
+export function splitEntryReport(report: TestResult[], passCount: number): EntryReport {
+  const passes: TestResult[][] = Array.from({ length: Math.max(1, passCount) }, () => []);
+  const failures = new Set<string>();
+  const seen = new Map<string, number>();
   for (const test of report) {
-    if (!test.name.startsWith(LOAD_FAILURE_PREFIX) || test.groups.length > 0) {
-      tests.push(test);
+    const ownTest = test.groups.length === 0;
+    if (ownTest && test.name.startsWith(SEED_MARKER_PREFIX)) continue;
+    if (ownTest && test.name.startsWith(LOAD_FAILURE_PREFIX)) {
+      const file = test.name.slice(LOAD_FAILURE_PREFIX.length);
+      const why = (test.message ?? test.details ?? "").split("\n").find((line) => line.trim());
+      failures.add(
+        `the hidden tests in ${file} could not load the lab's code` +
+          (why === undefined ? "" : `: ${why.trim()}`),
+      );
       continue;
     }
-    const file = test.name.slice(LOAD_FAILURE_PREFIX.length);
-    const why = (test.message ?? test.details ?? "").split("\n").find((line) => line.trim());
-    failures.push(
-      `the hidden tests in ${file} could not load the lab's code` +
-        (why === undefined ? "" : `: ${why.trim()}`),
-    );
+    const index = seen.get(test.name) ?? 0;
+    seen.set(test.name, index + 1);
+    passes[index < passes.length ? index : 0].push(test);
   }
-  return { tests, failures };
+  return { passes, failures: [...failures] };
 }

@@ -220,6 +220,15 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     assert.ok(others.length > 0 && others.every((test) => test.status === "passed"));
   });
 
+  it("does not count a failure that only what an earlier seed's pass left behind causes", async () => {
+    const grade = await labGrade("failure-left-by-an-earlier-seed-does-not-count", "01-goroutines");
+    assert.equal(
+      grade.score,
+      grade.maxScore,
+      JSON.stringify(grade.tests.find((t) => t.score === 0)),
+    );
+  });
+
   it("grades a student named labs like any other, and lists a hidden folder as skipped with its reason", async () => {
     const labs = await labGrade("labs", "01-goroutines");
     assert.equal(labs.score, labs.maxScore);

@@ -16,7 +16,7 @@
  * other sandboxes (isolation.ts). It runs under a wall-clock limit that holds
  * without the grader (`timeout -k`), a heap limit, a memory cap on its whole
  * process group and an output cap, and its process group is killed when it
- * ends. It runs once per seed, with every hidden test file in one isolate
+ * ends. One process runs every hidden test file in one isolate, once per seed
  * (entry.ts); the files the manifest lists as `unseededTests` run under the
  * first seed only. Its results are read from the JUnit report
  * `deno test` writes into a folder the tested code can neither read nor write;
@@ -47,7 +47,13 @@ import {
 import type { TestResult } from "../core/test_report.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
 import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
-import { ENTRY_FILE, entrySource, splitLoadFailures } from "./entry.ts";
+import {
+  ENTRY_FILE,
+  type EntryPass,
+  entrySource,
+  SEED_MARKER_PREFIX,
+  splitEntryReport,
+} from "./entry.ts";
 import { isolationWrapper, type Namespace } from "./isolation.ts";
 import type { StudentFile } from "./submissions.ts";
 
@@ -290,13 +296,21 @@ function relativeTo(dirs: string[]): (text: string | undefined) => string | unde
   };
 }
 
+function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {
+  outcome.durationMs = performance.now() - started;
+  return outcome;
+}
+
 /**
  * Runs a lab's hidden tests on `source` in a fresh sandbox, which is removed
- * afterwards: once per seed of `setup.seeds` (type-checked on the first run
- * only, when `setup.typeCheck` asks for it), stopping at the first run that does not complete
- * or in which no test passed. A test passes only
- * when it passed under every seed. Never throws for what the tested code does:
- * a crash, a hang, a flood of output, a forged report all end up in the outcome.
+ * afterwards: every seed of `setup.seeds` in one process, a pass per seed
+ * (entry.ts; the manifest's `unseededTests` in the first pass only),
+ * type-checked first when `setup.typeCheck` asks for it. A test passes only
+ * when it passed under every seed. A failure that first shows in a later pass,
+ * which started from what the earlier passes left, counts only when that
+ * seed's pass fails it again in a process of its own. Never throws for what
+ * the tested code does: a crash, a hang, a flood of output, a forged report
+ * all end up in the outcome.
  *
  * @throws {Error} only when the sandbox cannot be built or Deno cannot be started.
  * @example
@@ -331,13 +345,6 @@ export async function runSandbox(
       limits,
       seeds[0] !== undefined,
     );
-    const wrapper = isolationWrapper({
-      namespace: setup.namespace,
-      timeoutMs: limits.timeoutMs,
-      hide: setup.hide ?? [],
-      visible: [sandbox.dir, reportRoot, ...setup.show ?? []],
-      writable: [reportRoot],
-    });
     const clean = relativeTo([...new Set([sandbox.dir, await Deno.realPath(sandbox.dir)])]);
     const outcome: SandboxOutcome = {
       report: null,
@@ -346,36 +353,55 @@ export async function runSandbox(
       notes: [],
       durationMs: 0,
     };
-    const combined = new Map<string, TestResult>();
     const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
     const unseeded = new Set(lab.unseededTests ?? []);
-    for (const [index, seed] of seeds.entries()) {
-      // Files the seed cannot affect ran under the first seed; a seed with nothing else is skipped.
-      const files = index === 0 ? hiddenNames : hiddenNames.filter((name) => !unseeded.has(name));
-      if (files.length === 0) continue;
+    const seededNames = hiddenNames.filter((name) => !unseeded.has(name));
+    // Files the seed cannot affect run under the first seed only; a seed with nothing else is skipped.
+    const passes: EntryPass[] = seeds
+      .map((seed, index) => ({ seed, files: index === 0 ? hiddenNames : seededNames }))
+      .filter((pass) => pass.files.length > 0);
+
+    /** Runs `group` in one process, each pass with the whole time limit. */
+    const runPasses = async (group: EntryPass[], typeCheck: boolean) => {
+      let clockRestarts = group.length - 1;
       const secret = newCanarySecret();
       await Deno.writeTextFile(joinPath(sandbox.labDir, CANARY_FILE), canarySource(secret));
       await Deno.writeTextFile(
         joinPath(sandbox.labDir, ENTRY_FILE),
-        entrySource([...files, CANARY_FILE]),
+        entrySource(group, [CANARY_FILE]),
       );
+      let runningSeed = group[0].seed;
       const run = await runTests({
         cwd: sandbox.dir,
         files: [`labs/${lab.slug}/${ENTRY_FILE}`],
         permissions,
         flags,
-        typeCheck: index === 0 && setup.typeCheck === true,
-        wrapper,
-        env: seed === undefined ? undefined : { [SEED_VARIABLE]: String(seed) },
+        typeCheck,
+        wrapper: isolationWrapper({
+          namespace: setup.namespace,
+          timeoutMs: limits.timeoutMs * group.length,
+          hide: setup.hide ?? [],
+          visible: [sandbox.dir, reportRoot, ...setup.show ?? []],
+          writable: [reportRoot],
+        }),
+        env: runningSeed === undefined ? undefined : { [SEED_VARIABLE]: String(runningSeed) },
         timeoutMs: limits.timeoutMs,
+        // A pass's marker gives the next pass the whole limit; the wrapper bounds them all.
+        restartsClock: (event) =>
+          event.kind === "result" && event.name.startsWith(SEED_MARKER_PREFIX) &&
+          clockRestarts-- > 0,
         maxOutputBytes: limits.maxOutputBytes,
         maxMemoryMb: limits.memoryMb,
         ownProcessGroup: true,
         tempDir: reportRoot,
         signal,
+        // Only to say which seed was running when a run breaks off; never for scores.
+        onEvent: (event) => {
+          if (event.kind === "result" && event.name.startsWith(SEED_MARKER_PREFIX)) {
+            runningSeed = Number(event.name.slice(SEED_MARKER_PREFIX.length));
+          }
+        },
       });
-      const under = seed === undefined || seeds.length === 1 ? "" : ` (under seed ${seed})`;
-      const problem = describeProblem(run, limits);
       outcome.aborted = run.aborted;
       if (run.outputLimited && !outcome.notes.some((note) => note.startsWith("printed"))) {
         outcome.notes.push(
@@ -383,24 +409,47 @@ export async function runSandbox(
             `its output was dropped (the score comes from the test report alone)`,
         );
       }
+      const underSeed = (seed: number | undefined) =>
+        seed === undefined || seeds.length === 1 ? "" : ` (under seed ${seed})`;
+      const problem = describeProblem(run, limits);
       if (!run.fromReport) {
-        outcome.report = null;
-        outcome.problem = clean(problem === undefined ? undefined : problem + under);
-        break;
+        outcome.problem = clean(
+          problem === undefined ? undefined : problem + underSeed(runningSeed),
+        );
+        return undefined;
       }
-      const loaded = splitLoadFailures(run.results);
-      const { tests, contradiction } = checkCanaries(loaded.tests, secret);
+      const { tests, contradiction } = checkCanaries(run.results, secret);
       if (contradiction !== undefined) {
         outcome.forged =
           `the test report contradicts the grader's canary tests (${contradiction})` +
-          `${under}, so none of it can be trusted: the student's code changed how the tests ` +
-          `run or report`;
-        outcome.report = null;
-        break;
+          `${underSeed(runningSeed)}, so none of it can be trusted: the student's code changed ` +
+          `how the tests run or report`;
+        return undefined;
       }
-      const trouble = [...loaded.failures, ...problem === undefined ? [] : [problem]];
+      const split = splitEntryReport(tests, group.length);
+      const trouble = [
+        ...split.failures,
+        ...problem === undefined ? [] : [problem + underSeed(runningSeed)],
+      ];
       if (trouble.length > 0 && outcome.problem === undefined) {
-        outcome.problem = clean(trouble.join("\n") + under);
+        outcome.problem = clean(trouble.join("\n"));
+      }
+      return split.passes;
+    };
+
+    const batch = await runPasses(passes, setup.typeCheck === true);
+    if (batch === undefined) return finish(outcome, started);
+    const combined = new Map<string, TestResult>();
+    for (const [index, pass] of passes.entries()) {
+      let tests = batch[index];
+      const failsAnew = (test: TestResult) =>
+        test.status === "failed" && combined.get(test.name)?.status !== "failed";
+      if (index > 0 && tests.some(failsAnew)) {
+        // A later pass started from what the earlier ones left behind: a failure that
+        // is new there counts only when the seed fails it in a process of its own too.
+        const alone = await runPasses([pass], false);
+        if (alone === undefined) return finish(outcome, started);
+        tests = alone[0];
       }
       for (const test of tests) {
         const kept = combined.get(test.name);
@@ -411,18 +460,14 @@ export async function runSandbox(
             details: clean(test.details),
             output: undefined, // what a test printed is never kept
           });
-          if (test.status === "failed" && seed !== undefined) {
-            outcome.failingSeeds.set(test.name, seed);
+          if (test.status === "failed" && pass.seed !== undefined) {
+            outcome.failingSeeds.set(test.name, pass.seed);
           }
         }
       }
-      outcome.report = [...combined.values()];
-      // A test scores only when it passes under every seed: with none passing, more seeds
-      // cannot change the score, so they are not run.
-      if (!outcome.report.some((test) => test.status === "passed")) break;
     }
-    outcome.durationMs = performance.now() - started;
-    return outcome;
+    outcome.report = [...combined.values()];
+    return finish(outcome, started);
   } finally {
     await sandbox.remove();
     await Deno.remove(reportRoot, { recursive: true }).catch(() => {});

@@ -35,8 +35,11 @@
  * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
  *   imports the course's solution of itself as text by its absolute path (a
  *   literal import needs no read permission) and throws it.
- * - `seed-2-failure-names-its-replay`: the solution, whose tracker.ts throws
- *   when `PRIMITIVES_SEED` is 2.
+ * - `seed-2-failure-names-its-replay`: the solution, whose Tracker.event
+ *   throws while the primitives' scheduler runs under seed 2.
+ * - `failure-left-by-an-earlier-seed-does-not-count`: the solution, whose
+ *   Tracker.event throws under seed 2 only once it has run under seed 1 in the
+ *   same process: a failure that a fresh process under seed 2 never shows.
  * - `labs`: a student named like the course's folder, handing in lab 01's
  *   solution in the solutions' shape (`labs/01-goroutines/…` here is
  *   `<student>/<lab>/`): graded as one student among the others.
@@ -198,11 +201,25 @@ throw new Error(String(leaked.default).slice(0, 4000));`,
     } with { type: "text" };
 throw new Error("the solution: " + solutionText.slice(0, 3000));`,
   );
-  await handIn(root, student("seed-2-failure-names-its-replay"), "01-goroutines", "solutions");
-  await append(
-    tracker("seed-2-failure-names-its-replay"),
-    `if (Deno.env.get("PRIMITIVES_SEED") === "2") throw new Error("this code fails under seed 2");`,
-  );
+  for (
+    const [name, failsUnderSeed2] of [
+      ["seed-2-failure-names-its-replay", "true"],
+      ["failure-left-by-an-earlier-seed-does-not-count", "ranUnderSeed1"],
+    ]
+  ) {
+    await handIn(root, student(name), "01-goroutines", "solutions");
+    await append(
+      tracker(name),
+      `import { runtime as scheduler } from "../primitives/mod.ts";
+let ranUnderSeed1 = false;
+const event = Tracker.prototype.event;
+Tracker.prototype.event = function (this: Tracker<string>, ...args: Parameters<typeof event>) {
+  if (scheduler.seed() === 1) ranUnderSeed1 = true;
+  if (scheduler.seed() === 2 && ${failsUnderSeed2}) throw new Error("this code fails under seed 2");
+  return event.apply(this, args);
+} as typeof event;`,
+    );
+  }
   await handIn(root, student("labs"), "01-goroutines", "solutions", "solutions");
   await handIn(root, student(".hidden-student"), "01-goroutines", "solutions");
   await append(
@@ -321,6 +338,7 @@ try {
       "labs",
       "leaked-hidden-source-is-scrubbed",
       "seed-2-failure-names-its-replay",
+      "failure-left-by-an-earlier-seed-does-not-count",
       "solution-text-import-finds-nothing",
       ...Object.keys(REALM_ATTACKS),
       "web-storage-and-remote-import-are-gone",
