@@ -14,6 +14,21 @@
  * on Deno and on Bun, for a program whose only other inputs are virtual time
  * and its own logic.
  *
+ * Two inputs that look like the host's choice are not. Real turns of the
+ * event loop: a pause that waits for one queues a `setImmediate`, the one
+ * macrotask source that the test helpers' turns (`testing.ts`) queue on too,
+ * and callbacks of one source run in the order they were queued on both
+ * runtimes, so a test that settles for real turns between steps interleaves
+ * with the pauses the same way every run. (Across sources the order is the
+ * host's: from inside a `setImmediate` callback, Deno runs a
+ * `MessageChannel` message before the next immediate and Bun does so always;
+ * a real `setTimeout(0)` came last on both in our measurements, but it waits
+ * for real time.) And the garbage collector: a timer whose channel is
+ * collected stops firing, as in Go 1.23, except in a seeded run, where a
+ * one-shot timer still fires (into nothing), since its firing draws a pause
+ * from the generator whether or not the collector ran first. Real time, I/O
+ * and Workers stay outside the seed.
+ *
  * The pause comes after an operation, never between its call and its effect:
  * a task's own operations keep their program order (`isClosed(done)` called
  * before `done.close()` looks before the close, as in Go), and a pause after

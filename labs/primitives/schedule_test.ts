@@ -14,19 +14,32 @@ import { realTurns } from "./testing.ts";
 import { tracedProgram } from "./testdata/seeded_trace_fixture.ts";
 
 const fixture = fileURLToPath(new URL("./testdata/seeded_trace_fixture.ts", import.meta.url));
+const replayFixture = fileURLToPath(
+  new URL("./testdata/seeded_replay_fixture.ts", import.meta.url),
+);
+// The folder holding deno.json, whose imports resolve the replay fixture's npm package.
+const courseRoot = fileURLToPath(new URL("../..", import.meta.url));
 const isDeno = "Deno" in globalThis;
 
-/** Runs the trace fixture as a program on `runtime` ("deno" or "bun") with `env`. */
+/**
+ * Runs a fixture (by default the trace fixture) as a program on `runtime`
+ * ("deno" or "bun") with `env`, and `args` after the script.
+ */
 function runFixture(
   runtimeName: "deno" | "bun",
   env: Record<string, string>,
   denoFlags: string[] = ["--allow-env=PRIMITIVES_SEED"],
+  script = fixture,
+  args: string[] = [],
 ): { status: number | null; stdout: string; stderr: string } {
   // Deno's child_process rewrites the arguments of a spawned process.execPath
   // (adding permissions), so both runtimes are found on PATH by name.
   const command = runtimeName;
-  const args = runtimeName === "deno" ? ["run", "--quiet", ...denoFlags, fixture] : [fixture];
-  const result = spawnSync(command, args, {
+  const programArgs = runtimeName === "deno"
+    ? ["run", "--quiet", ...denoFlags, script, ...args]
+    : [script, ...args];
+  const result = spawnSync(command, programArgs, {
+    cwd: courseRoot,
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
   });
@@ -203,6 +216,41 @@ describe("PRIMITIVES_SEED", () => {
       assert.equal(bun.status, 0, bun.stderr);
       assert.equal(traceOf(deno.stdout).seed, Number(seed));
       assert.deepEqual(traceOf(bun.stdout), traceOf(deno.stdout));
+    }
+  });
+
+  it("replays one trace per seed on Deno and on Bun, whatever real turns the test waits on and whenever the collector runs", () => {
+    // Ten runs per seed in one process, every other one forcing a collection
+    // at each step, so that timer channels abandoned by a cancelled select
+    // are reclaimed in some runs and not in others.
+    for (const seed of ["1", "2", "3"]) {
+      const deno = runFixture(
+        "deno",
+        {},
+        ["--allow-read", "--v8-flags=--expose-gc"],
+        replayFixture,
+        [
+          seed,
+          "10",
+        ],
+      );
+      const bun = runFixture("bun", {}, [], replayFixture, [seed, "10"]);
+      assert.equal(deno.status, 0, deno.stderr);
+      assert.equal(bun.status, 0, bun.stderr);
+      const traces: string[][] = JSON.parse(deno.stdout);
+      assert.equal(traces.length, 10);
+      for (const [run, trace] of traces.entries()) {
+        assert.deepEqual(
+          trace,
+          traces[0],
+          `seed ${seed}: Deno's run ${run} differs from its first`,
+        );
+      }
+      assert.deepEqual(
+        JSON.parse(bun.stdout),
+        traces,
+        `seed ${seed}: Bun's runs differ from Deno's`,
+      );
     }
   });
 
