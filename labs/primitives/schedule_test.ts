@@ -5,12 +5,13 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Chan } from "./chan.ts";
+import * as context from "./context.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
 import { pausesTaken, seedFromEnvironment } from "./schedule.ts";
 import * as time from "./time.ts";
 import * as sync from "./sync.ts";
-import { realTurns } from "./testing.ts";
+import { realTurns, valueOf, watch } from "./testing.ts";
 import { tracedProgram } from "./testdata/seeded_trace_fixture.ts";
 
 const fixture = fileURLToPath(new URL("./testdata/seeded_trace_fixture.ts", import.meta.url));
@@ -148,6 +149,53 @@ describe("seeded schedule", () => {
       orders.add(fired.join(","));
     }
     assert.ok(orders.size >= 2, `always ${[...orders].join(" | ")}`);
+  });
+
+  it("lets a deadline and a timer due at the same fake instant go off in an order the seed picks", async () => {
+    const orders = new Set<string>();
+    const clock = FakeTimers.install();
+    try {
+      for (let seed = 1; seed <= 20; seed++) {
+        runtime.setSeed(seed);
+        const [ctx, cancel] = context.withTimeout(context.background(), 10);
+        const timer = new time.Timer(10);
+        const r = watch(select([recv(ctx.done()), recv(timer.c)]));
+        clock.tick(10); // fires both at once; each then waits out its seeded pause
+        await clock.tickAsync(0);
+        orders.add(valueOf(r, `seed ${seed}: select`).index === 0 ? "deadline" : "timer");
+        assert.equal(
+          ctx.err(),
+          context.DeadlineExceeded,
+          `seed ${seed}: the deadline never passed`,
+        );
+        timer.stop();
+        cancel();
+      }
+    } finally {
+      clock.uninstall();
+    }
+    assert.deepEqual([...orders].sort(), ["deadline", "timer"]);
+  });
+
+  it("lets a cancel during a deadline's seeded pause win, with Canceled", async () => {
+    const clock = FakeTimers.install();
+    try {
+      for (let seed = 1; seed <= 20; seed++) {
+        runtime.setSeed(seed);
+        const [ctx, cancel] = context.withTimeout(context.background(), 10);
+        clock.tick(10); // the deadline is due; its cancel waits for the seed's pause
+        assert.equal(ctx.err(), null, `seed ${seed}: the deadline passed without a pause`);
+        cancel();
+        await clock.tickAsync(0);
+        assert.equal(
+          ctx.err(),
+          context.Canceled,
+          `seed ${seed}: the first cancellation must stick`,
+        );
+      }
+    } finally {
+      clock.uninstall();
+    }
   });
 
   it("lets a timer stopped before its seeded pause ends deliver nothing", async () => {
