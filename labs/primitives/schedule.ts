@@ -8,8 +8,8 @@
  * operation that could let another task run (send, receive, select, lock,
  * wait) takes effect when it is called and then resumes its caller after a
  * pause the seed's generator picks: just the await, a few microtasks, or a
- * turn of the event loop; a task started with `go` and a timer that fires
- * wait for such a pause too. `select` draws its random choice from the same
+ * turn of the event loop; a task started with `go`, a timer that fires and
+ * a context whose deadline passes wait for such a pause too. `select` draws its random choice from the same
  * generator. The same seed then gives the same interleaving, run after run,
  * on Deno and on Bun, for a program whose only other inputs are virtual time
  * and its own logic.
@@ -243,7 +243,7 @@ async function microtasks(count: number): Promise<void> {
  * Under fake timers a real turn could let a test's `tickAsync` run ahead of
  * the resumed task, so a longer run of microtasks stands in for it. Used
  * directly for what starts or wakes a task outside any awaited operation
- * (`go`, a timer firing).
+ * (`go`, a timer firing, a context's deadline passing).
  *
  * @example
  * ```ts
