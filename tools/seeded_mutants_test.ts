@@ -51,11 +51,13 @@ function listMutants(): Mutant[] {
 }
 
 describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
-  it("exist for labs 01 and 04, each file starting with its one-line description", async () => {
+  it("exist for labs 01, 03, 04 and 05, each file starting with its one-line description", async () => {
     const mutants = listMutants();
     assert.deepEqual([...new Set(mutants.map((mutant) => mutant.slug))], [
       "01-goroutines",
+      "03-sync",
       "04-channels",
+      "05-context",
     ]);
     for (const mutant of mutants) {
       for (const file of mutant.files) {

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { context, runtime } from "../primitives/mod.ts";
+import { context, recv, runtime, select, time } from "../primitives/mod.ts";
 import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
 import { backoffMs, retry } from "./retry.ts";
 
@@ -75,6 +75,50 @@ describe("retry", () => {
       await settle();
       assert.deepEqual(startedAt, [0, 1000], "an attempt started after the context was cancelled");
       await runtime.assertNoLeaks(cp);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("retry rejects with DeadlineExceeded when its deadline falls at the instant a backoff ends, whichever timer fires first", async () => {
+    const clock = FakeTimers.install();
+    try {
+      const cp = runtime.checkpoint();
+      const startedAt: number[] = [];
+      // Each attempt is a call that fails after 5 ms, or as soon as its context ends.
+      const slowFailure = async (ctx: context.Context, attempt: number): Promise<string> => {
+        startedAt.push(Date.now());
+        const timer = new time.Timer(5);
+        try {
+          const r = await select([recv(timer.c), recv(ctx.done())]);
+          throw new Error(
+            r.index === 0 ? `attempt ${attempt} failed` : `attempt ${attempt} aborted`,
+          );
+        } finally {
+          timer.stop();
+        }
+      };
+      const [ctx, cancel] = context.withTimeout(context.background(), 40);
+      try {
+        // Attempts at 0 and 15 ms; the second backoff (20 ms) ends at 40 ms, with the deadline.
+        const call = watch(retry(ctx, slowFailure, { attempts: 3, baseMs: 10, maxMs: 100 }));
+        await advance(clock, 39);
+        assert.equal(call.settled, false, "retry gave up before its deadline");
+        // Both timers due at 40 ms fire in one go. As in Go, either may come first: if the
+        // backoff does, a third attempt starts with a context that is about to end.
+        clock.tick(1);
+        await settle();
+        assert.equal(errorOf(call, "retry at its deadline"), context.DeadlineExceeded);
+        assert.deepEqual(startedAt.slice(0, 2), [0, 15]);
+        assert.ok(
+          startedAt.every((ms) => ms <= 40),
+          `an attempt started after 40 ms: ${startedAt}`,
+        );
+        assert.equal(clock.countTimers(), 0, "a timer is still armed after retry settled");
+        await runtime.assertNoLeaks(cp);
+      } finally {
+        cancel();
+      }
     } finally {
       clock.uninstall();
     }

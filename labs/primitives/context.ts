@@ -38,6 +38,7 @@
 import { Chan, type ReceiveChan } from "./chan.ts";
 import { go } from "./runtime.ts";
 import { recv, select } from "./select.ts";
+import { pause, seeded } from "./schedule.ts";
 
 /**
  * Carries a cancellation signal, a deadline and request-scoped values across
@@ -470,7 +471,12 @@ class TimerCtx extends CancelCtx {
     this.#clearTimer = globalThis.clearTimeout;
     this.#timer = globalThis.setTimeout(() => {
       this.#timer = undefined;
-      this.arm(cause); // checks the clock again: fires, or waits out the next step
+      // Seeded, the deadline passes after a pause of the seed's choosing, as
+      // a time.Timer fires (Go runs it from time.AfterFunc, in a goroutine of
+      // its own): a deadline and a timer due at the same instant can then
+      // go off in either order. A cancel during the pause wins.
+      if (seeded) void pause().then(() => this.err() === null && this.arm(cause));
+      else this.arm(cause); // checks the clock again: fires, or waits out the next step
     }, Math.min(remaining, maxTimerDelay));
   }
 

@@ -8,11 +8,26 @@
  * operation that could let another task run (send, receive, select, lock,
  * wait) takes effect when it is called and then resumes its caller after a
  * pause the seed's generator picks: just the await, a few microtasks, or a
- * turn of the event loop; a task started with `go` and a timer that fires
- * wait for such a pause too. `select` draws its random choice from the same
+ * turn of the event loop; a task started with `go`, a timer that fires and
+ * a context whose deadline passes wait for such a pause too. `select` draws its random choice from the same
  * generator. The same seed then gives the same interleaving, run after run,
  * on Deno and on Bun, for a program whose only other inputs are virtual time
  * and its own logic.
+ *
+ * Two inputs that look like the host's choice are not. Real turns of the
+ * event loop: a pause that waits for one queues a `setImmediate`, the one
+ * macrotask source that the test helpers' turns (`testing.ts`) queue on too,
+ * and callbacks of one source run in the order they were queued on both
+ * runtimes, so a test that settles for real turns between steps interleaves
+ * with the pauses the same way every run. (Across sources the order is the
+ * host's: from inside a `setImmediate` callback, Deno runs a
+ * `MessageChannel` message before the next immediate and Bun does so always;
+ * a real `setTimeout(0)` came last on both in our measurements, but it waits
+ * for real time.) And the garbage collector: a timer whose channel is
+ * collected stops firing, as in Go 1.23, except in a seeded run, where a
+ * one-shot timer still fires (into nothing), since its firing draws a pause
+ * from the generator whether or not the collector ran first. Real time, I/O
+ * and Workers stay outside the seed.
  *
  * The pause comes after an operation, never between its call and its effect:
  * a task's own operations keep their program order (`isClosed(done)` called
@@ -228,7 +243,7 @@ async function microtasks(count: number): Promise<void> {
  * Under fake timers a real turn could let a test's `tickAsync` run ahead of
  * the resumed task, so a longer run of microtasks stands in for it. Used
  * directly for what starts or wakes a task outside any awaited operation
- * (`go`, a timer firing).
+ * (`go`, a timer firing, a context's deadline passing).
  *
  * @example
  * ```ts

@@ -5,28 +5,42 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Chan } from "./chan.ts";
+import * as context from "./context.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
 import { pausesTaken, seedFromEnvironment } from "./schedule.ts";
 import * as time from "./time.ts";
 import * as sync from "./sync.ts";
-import { realTurns } from "./testing.ts";
+import { realTurns, valueOf, watch } from "./testing.ts";
 import { tracedProgram } from "./testdata/seeded_trace_fixture.ts";
 
 const fixture = fileURLToPath(new URL("./testdata/seeded_trace_fixture.ts", import.meta.url));
+const replayFixture = fileURLToPath(
+  new URL("./testdata/seeded_replay_fixture.ts", import.meta.url),
+);
+// The folder holding deno.json, whose imports resolve the replay fixture's npm package.
+const courseRoot = fileURLToPath(new URL("../..", import.meta.url));
 const isDeno = "Deno" in globalThis;
 
-/** Runs the trace fixture as a program on `runtime` ("deno" or "bun") with `env`. */
+/**
+ * Runs a fixture (by default the trace fixture) as a program on `runtime`
+ * ("deno" or "bun") with `env`, and `args` after the script.
+ */
 function runFixture(
   runtimeName: "deno" | "bun",
   env: Record<string, string>,
   denoFlags: string[] = ["--allow-env=PRIMITIVES_SEED"],
+  script = fixture,
+  args: string[] = [],
 ): { status: number | null; stdout: string; stderr: string } {
   // Deno's child_process rewrites the arguments of a spawned process.execPath
   // (adding permissions), so both runtimes are found on PATH by name.
   const command = runtimeName;
-  const args = runtimeName === "deno" ? ["run", "--quiet", ...denoFlags, fixture] : [fixture];
-  const result = spawnSync(command, args, {
+  const programArgs = runtimeName === "deno"
+    ? ["run", "--quiet", ...denoFlags, script, ...args]
+    : [script, ...args];
+  const result = spawnSync(command, programArgs, {
+    cwd: courseRoot,
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
   });
@@ -137,6 +151,53 @@ describe("seeded schedule", () => {
     assert.ok(orders.size >= 2, `always ${[...orders].join(" | ")}`);
   });
 
+  it("lets a deadline and a timer due at the same fake instant go off in an order the seed picks", async () => {
+    const orders = new Set<string>();
+    const clock = FakeTimers.install();
+    try {
+      for (let seed = 1; seed <= 20; seed++) {
+        runtime.setSeed(seed);
+        const [ctx, cancel] = context.withTimeout(context.background(), 10);
+        const timer = new time.Timer(10);
+        const r = watch(select([recv(ctx.done()), recv(timer.c)]));
+        clock.tick(10); // fires both at once; each then waits out its seeded pause
+        await clock.tickAsync(0);
+        orders.add(valueOf(r, `seed ${seed}: select`).index === 0 ? "deadline" : "timer");
+        assert.equal(
+          ctx.err(),
+          context.DeadlineExceeded,
+          `seed ${seed}: the deadline never passed`,
+        );
+        timer.stop();
+        cancel();
+      }
+    } finally {
+      clock.uninstall();
+    }
+    assert.deepEqual([...orders].sort(), ["deadline", "timer"]);
+  });
+
+  it("lets a cancel during a deadline's seeded pause win, with Canceled", async () => {
+    const clock = FakeTimers.install();
+    try {
+      for (let seed = 1; seed <= 20; seed++) {
+        runtime.setSeed(seed);
+        const [ctx, cancel] = context.withTimeout(context.background(), 10);
+        clock.tick(10); // the deadline is due; its cancel waits for the seed's pause
+        assert.equal(ctx.err(), null, `seed ${seed}: the deadline passed without a pause`);
+        cancel();
+        await clock.tickAsync(0);
+        assert.equal(
+          ctx.err(),
+          context.Canceled,
+          `seed ${seed}: the first cancellation must stick`,
+        );
+      }
+    } finally {
+      clock.uninstall();
+    }
+  });
+
   it("lets a timer stopped before its seeded pause ends deliver nothing", async () => {
     const clock = FakeTimers.install();
     try {
@@ -203,6 +264,41 @@ describe("PRIMITIVES_SEED", () => {
       assert.equal(bun.status, 0, bun.stderr);
       assert.equal(traceOf(deno.stdout).seed, Number(seed));
       assert.deepEqual(traceOf(bun.stdout), traceOf(deno.stdout));
+    }
+  });
+
+  it("replays one trace per seed on Deno and on Bun, whatever real turns the test waits on and whenever the collector runs", () => {
+    // Ten runs per seed in one process, every other one forcing a collection
+    // at each step, so that timer channels abandoned by a cancelled select
+    // are reclaimed in some runs and not in others.
+    for (const seed of ["1", "2", "3"]) {
+      const deno = runFixture(
+        "deno",
+        {},
+        ["--allow-read", "--v8-flags=--expose-gc"],
+        replayFixture,
+        [
+          seed,
+          "10",
+        ],
+      );
+      const bun = runFixture("bun", {}, [], replayFixture, [seed, "10"]);
+      assert.equal(deno.status, 0, deno.stderr);
+      assert.equal(bun.status, 0, bun.stderr);
+      const traces: string[][] = JSON.parse(deno.stdout);
+      assert.equal(traces.length, 10);
+      for (const [run, trace] of traces.entries()) {
+        assert.deepEqual(
+          trace,
+          traces[0],
+          `seed ${seed}: Deno's run ${run} differs from its first`,
+        );
+      }
+      assert.deepEqual(
+        JSON.parse(bun.stdout),
+        traces,
+        `seed ${seed}: Bun's runs differ from Deno's`,
+      );
     }
   });
 

@@ -25,12 +25,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FatalError, runtime } from "./runtime.ts";
+import { FatalError, realSetImmediate, runtime } from "./runtime.ts";
 import { Panic } from "./panic.ts";
 import { seeded, settleSeeded } from "./schedule.ts";
 
-// Captured at load, before any test can replace them with fake timers.
-const realSetImmediate = globalThis.setImmediate.bind(globalThis);
+// Captured at load, before any test can replace them with fake timers. A real
+// turn here is the very macrotask source the seeded scheduler's pauses use
+// (runtime.ts's `setImmediate`), so a test's turns and the pauses run in the
+// order they were queued, on Deno and on Bun alike, and a seed replays the
+// same interleaving of both.
 const realSetTimeout = globalThis.setTimeout.bind(globalThis);
 const realClearTimeout = globalThis.clearTimeout.bind(globalThis);
 

@@ -164,7 +164,7 @@ function scheduleEvery(
 
 // When the channel of a timer or ticker becomes unreachable, its pending host
 // timer is cancelled, as Go 1.23 collects unreferenced timers.
-const collected = new FinalizationRegistry<ChannelAlarm>((alarm) => alarm.cancel());
+const collected = new FinalizationRegistry<ChannelAlarm>((alarm) => alarm.collect());
 
 /**
  * The host timer behind a channel timer or ticker. It reaches the channel
@@ -177,12 +177,21 @@ const collected = new FinalizationRegistry<ChannelAlarm>((alarm) => alarm.cancel
 class ChannelAlarm implements SoftTimer {
   deadline: number;
   #cancel: (() => void) | null;
-  readonly #soft = !timersAreFaked() && mainIsRunning();
+  /** Whether it runs on the host's timers, not a test's fake ones. */
+  readonly #real = !timersAreFaked();
+  readonly #soft = this.#real && mainIsRunning();
+  readonly #oneShot: boolean;
+  /** The host timer armed last. */
+  #handle: unknown;
 
   /** Arms a one-shot alarm (`period` `null`) or a repeating one, delivering the time on `chan`. */
   constructor(chan: Chan<Date>, ms: number, period: number | null) {
     const target = new WeakRef(chan);
-    const onArm = this.#soft ? unref : undefined;
+    const onArm = (handle: unknown) => {
+      this.#handle = handle;
+      if (this.#soft) unref(handle);
+    };
+    this.#oneShot = period === null;
     this.deadline = realNow() + ms;
     this.#cancel = period === null
       ? schedule(ms, () => {
@@ -200,6 +209,21 @@ class ChannelAlarm implements SoftTimer {
   /** Whether it has yet to fire (a repeating alarm: until cancelled). */
   get pending(): boolean {
     return this.#cancel !== null;
+  }
+
+  /**
+   * Its channel was garbage-collected: cancels the host timer, except for a
+   * one-shot alarm in a seeded run. That one draws its pause from the seed's
+   * generator when it fires, and when the collector runs is up to the host:
+   * cancelling it would make the draws after it, and so the interleaving,
+   * differ between two runs of the same seed. It stays armed, firing into
+   * nothing, but no longer keeps the process alive or counts as a timer
+   * that could wake the program.
+   */
+  collect(): void {
+    if (!(seeded && this.#oneShot)) return this.cancel();
+    if (this.#real) unref(this.#handle);
+    releaseSoftTimer(this);
   }
 
   /** Cancels the host timer. */
