@@ -13,7 +13,7 @@
  * included: CPU seconds divided by the cores is the least wall time the class
  * can take on an idle machine, whatever else was running during the benchmark.
  *
- *     deno task grade-bench [--students 20] [--starters 0] [--jobs 2] [--seeds 1,2] [--labs 01,04]
+ *     deno task grade-bench [--students 20] [--starters 0] [--jobs N] [--seeds 1,2] [--labs 01,04]
  *
  * @example
  * ```ts
@@ -27,7 +27,7 @@
 import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
 import { openCpuMeter } from "./cpu_meter.ts";
-import { gradeSubmissions, selectLabs } from "./grade.ts";
+import { defaultJobs, gradeSubmissions, selectLabs } from "./grade.ts";
 import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
 
 /** What to measure. */
@@ -194,7 +194,7 @@ if (import.meta.main) {
   const number = (name: string, fallback: number) => Number(takeOption(args, name) ?? fallback);
   const students = number("--students", 20);
   const starters = number("--starters", 0);
-  const jobs = number("--jobs", 2);
+  const jobs = number("--jobs", defaultJobs());
   const seeds = (takeOption(args, "--seeds") ?? "1,2").split(",").filter(Boolean).map(Number);
   const labs = takeOption(args, "--labs")?.split(",");
   const result = await benchGrading({ root: Deno.cwd(), students, starters, jobs, seeds, labs });

@@ -105,7 +105,7 @@ export interface GradeOptions {
   out: string;
   /** Labs to grade, by id or slug (`"01"`, `"04-channels"`); all when absent. */
   labs?: string[];
-  /** Sandboxes at once (default 2). */
+  /** Sandboxes at once (default: {@linkcode defaultJobs}). */
   jobs?: number;
   /** Regrade everything instead of reusing the grades kept from an earlier run. */
   fresh?: boolean;
@@ -543,6 +543,23 @@ async function keptGrades(out: string, student: string): Promise<Map<string, Lab
 }
 
 /**
+ * How many sandboxes run at once unless the instructor says otherwise: twice
+ * the machine's cores. A lab run is not all CPU: lab 06's hidden tests spend
+ * most of their time waiting for servers to drain, so with one run per core
+ * the cores sit idle for much of a class; the tests' own time limits leave a
+ * wide margin for a machine this busy.
+ *
+ * @example
+ * ```ts
+ * import { defaultJobs } from "./grade.ts";
+ * defaultJobs(); // → 4 on a 2-core machine
+ * ```
+ */
+export function defaultJobs(): number {
+  return 2 * Math.max(1, navigator.hardwareConcurrency ?? 1);
+}
+
+/**
  * Grades every selected lab of every submission and writes the results (see
  * the module's description). Runs `jobs` sandboxes at once; prints a progress
  * line per student and lab: `[12/600] alice 04-channels: 47/56 points (8.1 s)`.
@@ -565,7 +582,7 @@ export async function gradeSubmissions(
 ): Promise<GradeReport> {
   const log = options.log ?? (() => {});
   const fresh = options.fresh ?? false;
-  const jobs = options.jobs ?? 2;
+  const jobs = options.jobs ?? defaultJobs();
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const paths = coursePaths(options.root);

@@ -23,7 +23,7 @@
 
 import { CourseError } from "../core/course.ts";
 import { takeFlag, takeOption } from "../core/lab_env.ts";
-import { GradeError, gradeSubmissions } from "./grade.ts";
+import { defaultJobs, GradeError, gradeSubmissions } from "./grade.ts";
 import { DEFAULT_LIMITS, DEFAULT_SEEDS } from "./sandbox.ts";
 import { progressReporter } from "./progress.ts";
 import { HIDDEN_VISIBILITY, VISIBILITIES, type Visibility } from "./results.ts";
@@ -52,7 +52,7 @@ or labs/<lab>/<file>.ts; with --single, it is one student's submission.
 Options:
   --out <dir>        where results go (default: results)
   --labs <list>      labs to grade, by number or name, comma-separated (default: all)
-  --jobs <n>         sandboxes at once (default: 2)
+  --jobs <n>         sandboxes at once (default: twice the cores, ${defaultJobs()} here)
   --seeds <list>     PRIMITIVES_SEED values every run executes under; a test scores
                      only when it passes under all (default: ${
     DEFAULT_SEEDS.join(",")
@@ -140,7 +140,7 @@ export async function main(
       out,
       labs,
       fresh,
-      jobs: jobs === undefined ? 2 : positiveInteger(jobs, "--jobs"),
+      jobs: jobs === undefined ? undefined : positiveInteger(jobs, "--jobs"),
       limits: {
         ...(timeout === undefined ? {} : { timeoutMs: positiveInteger(timeout, "--timeout-ms") }),
         ...(memory === undefined ? {} : { memoryMb: positiveInteger(memory, "--memory-mb") }),
