@@ -17,7 +17,7 @@
  * without the grader (`timeout -k`), a heap limit, a memory cap on its whole
  * process group and an output cap, and its process group is killed when it
  * ends. One process runs every hidden test file in one isolate, once per seed
- * (entry.ts); the files the manifest lists as `unseededTests` run under the
+ * (core/test_entry.ts); the files the manifest lists as `unseededTests` run under the
  * first seed only. Its results are read from the JUnit report
  * `deno test` writes into a folder the tested code can neither read nor write;
  * nothing it prints is kept.
@@ -53,7 +53,7 @@ import {
   entrySource,
   SEED_MARKER_PREFIX,
   splitEntryReport,
-} from "./entry.ts";
+} from "../core/test_entry.ts";
 import { isolationWrapper, type Namespace } from "./isolation.ts";
 import type { StudentFile } from "./submissions.ts";
 
@@ -304,7 +304,7 @@ function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {
 /**
  * Runs a lab's hidden tests on `source` in a fresh sandbox, which is removed
  * afterwards: every seed of `setup.seeds` in one process, a pass per seed
- * (entry.ts; the manifest's `unseededTests` in the first pass only),
+ * (core/test_entry.ts; the manifest's `unseededTests` in the first pass only),
  * type-checked first when `setup.typeCheck` asks for it. A test passes only
  * when it passed under every seed. A failure that first shows in a later pass,
  * which started from what the earlier passes left, counts only when that

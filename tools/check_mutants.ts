@@ -35,6 +35,7 @@ import {
   plural,
 } from "../core/lab_env.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import { ENTRY_FILE, entrySource } from "../core/test_entry.ts";
 
 /** One known-wrong solution, as read from its folder. */
 export interface Mutant {
@@ -277,7 +278,13 @@ export async function runMutant(
         timeoutMs,
       });
     const publicRun = withPublic ? await run(sandbox.publicTests) : null;
-    const hiddenRun = await run(sandbox.hiddenTests);
+    // The hidden tests run as the grader runs them: every file in one isolate.
+    const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
+    await Deno.writeTextFile(
+      joinPath(sandbox.labDir, ENTRY_FILE),
+      entrySource([{ files: hiddenNames }]),
+    );
+    const hiddenRun = await run([`labs/${lab.slug}/${ENTRY_FILE}`]);
     const runProblems = [
       ...[publicRun && runProblem(publicRun)].filter(Boolean).map((text) =>
         `public tests: ${text}`

@@ -1,17 +1,18 @@
 /**
- * The one test module a hidden run hands to `deno test`.
+ * One test module that runs many test files of a lab folder in one isolate.
  *
  * `deno test` gives every file it is asked to run an isolate of its own, and
- * starting one (the runtime, the Node.js compatibility layer, the frozen realm
- * of sandbox_preload.ts, the primitives, fake timers) costs more CPU than most
- * hidden test files spend testing: a lab with six hidden files paid for seven
- * isolates per run. The grader therefore runs a generated entry module that
- * imports every hidden test file, and the canary file last, into one isolate.
+ * starting one (the runtime, the Node.js compatibility layer, the grader's
+ * frozen realm, the primitives, fake timers) costs more CPU than most hidden
+ * test files spend testing: a lab with six hidden files paid for seven
+ * isolates per run. The grader (and `deno task check`, for the mutants)
+ * therefore runs a generated entry module that imports every hidden test file,
+ * and the grader's canary file last, into one isolate.
  *
  * Each file is imported on its own (a dynamic import of a literal path, which
- * Deno resolves like a static one, so the files stay unreadable to the tested
- * code), so a student's file that throws while it loads costs only the hidden
- * tests that import it, as it did when each file ran alone: the failure
+ * Deno resolves like a static one, so files denied to the tested code stay
+ * unreadable to it), so a student's file that throws while it loads costs only
+ * the tests that import it, as it did when each file ran alone: the failure
  * becomes a test named {@linkcode LOAD_FAILURE_PREFIX} + the file, which
  * {@linkcode splitEntryReport} turns back into words for the student.
  *
@@ -23,11 +24,11 @@
  * lab's own modules and the primitives are shared by the passes, so a later
  * pass starts from what the earlier ones left: the grader runs a pass again
  * in a process of its own before a failure found only there counts
- * (sandbox.ts).
+ * (grader/sandbox.ts).
  *
  * @example
  * ```ts
- * import { entrySource } from "./entry.ts";
+ * import { entrySource } from "./test_entry.ts";
  * const source = entrySource(
  *   [{ files: ["drop_hidden_test.ts"] }, { seed: 2, files: ["drop_hidden_test.ts"] }],
  *   ["grader_canary_hidden_test.ts"],
@@ -37,16 +38,16 @@
  * @module
  */
 
-import type { TestResult } from "../core/test_report.ts";
+import type { TestResult } from "./test_report.ts";
 
-/** The entry module's name in the sandbox's lab folder (denied to the tested code). */
-export const ENTRY_FILE = "grader_entry_hidden_test.ts";
+/** The entry module's name in the lab folder (the grader denies it to the tested code). */
+export const ENTRY_FILE = "one_isolate_entry_test.ts";
 
 /** The start of the name of the test that stands for a file that could not be loaded. */
-export const LOAD_FAILURE_PREFIX = "grader: could not load ";
+export const LOAD_FAILURE_PREFIX = "entry: could not load ";
 
 /** The start of the name of the marker test that begins a pass under another seed. */
-export const SEED_MARKER_PREFIX = "grader: from here on, seed ";
+export const SEED_MARKER_PREFIX = "entry: from here on, seed ";
 
 /** The variable the primitives' scheduler reads its seed from (the course's shared contract). */
 const SEED_VARIABLE = "PRIMITIVES_SEED";
@@ -80,7 +81,7 @@ function checkedFileName(file: string): string {
  * folder, or a later pass has no seed.
  * @example
  * ```ts
- * import { entrySource } from "./entry.ts";
+ * import { entrySource } from "./test_entry.ts";
  * const source = entrySource([{ files: ["a_hidden_test.ts"] }], ["grader_canary_hidden_test.ts"]);
  * await Deno.writeTextFile("/tmp/lab/grader_entry_hidden_test.ts", source);
  * ```
@@ -88,7 +89,7 @@ function checkedFileName(file: string): string {
 export function entrySource(passes: EntryPass[], after: string[] = []): string {
   const later = passes.length > 1;
   const lines = [
-    "// Written by the grader for one run: every hidden test file in one isolate.",
+    "// Generated for one run: every test file in one isolate (core/test_entry.ts).",
     'import { it } from "node:test";',
     ...later ? ['import { runtime } from "../primitives/mod.ts";'] : [],
     "",
@@ -151,7 +152,7 @@ export interface EntryReport {
  *
  * @example
  * ```ts
- * import { splitEntryReport } from "./entry.ts";
+ * import { splitEntryReport } from "./test_entry.ts";
  * const passed = { name: "g > t", leaf: "t", groups: ["g"], status: "passed" as const };
  * const failed = { ...passed, status: "failed" as const };
  * splitEntryReport([passed, failed], 2).passes; // → [[passed], [failed]]

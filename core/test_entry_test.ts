@@ -1,15 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyTree, fileUrlToPath, joinPath } from "../core/lab_env.ts";
-import type { TestResult } from "../core/test_report.ts";
-import { runTests } from "../core/test_runner.ts";
+import { copyTree, fileUrlToPath, joinPath } from "./lab_env.ts";
+import type { TestResult } from "./test_report.ts";
+import { runTests } from "./test_runner.ts";
 import {
   ENTRY_FILE,
   entrySource,
   LOAD_FAILURE_PREFIX,
   SEED_MARKER_PREFIX,
   splitEntryReport,
-} from "./entry.ts";
+} from "./test_entry.ts";
 
 const onDeno = typeof Deno !== "undefined";
 
