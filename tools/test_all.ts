@@ -110,6 +110,21 @@ const steps: Step[] = [
       ]),
   },
   {
+    name: "seeded",
+    title:
+      "the primitives' tests under a seeded schedule (PRIMITIVES_SEED=7): none relies on the default interleaving unless it says so",
+    command: () =>
+      Promise.resolve([
+        "env",
+        "PRIMITIVES_SEED=7",
+        deno,
+        "test",
+        "--allow-all",
+        "--quiet",
+        "labs/primitives",
+      ]),
+  },
+  {
     name: "notes",
     title:
       "the notes: every ts block type-checks, every go block parses, every example prints its output",

@@ -4,6 +4,7 @@ import { AtomicValue } from "./atomic_value.ts";
 import { Panic } from "./panic.ts";
 import { go, runtime } from "./runtime.ts";
 import { WaitGroup } from "./wait_group.ts";
+import { onDefaultSchedule } from "./testing.ts";
 
 class Celsius {
   constructor(readonly degrees: number) {}
@@ -118,41 +119,42 @@ describe("AtomicValue for copy-on-write snapshots", () => {
     readonly hosts: readonly string[];
   }
 
-  it("a reader keeps a consistent snapshot across awaits while a writer publishes new ones", async () => {
-    const checkpoint = runtime.checkpoint();
-    const config = new AtomicValue<Config>();
-    config.store(Object.freeze({ version: 1, hosts: Object.freeze(["a"]) }));
-    const wg = new WaitGroup();
-    const readerSaw: Config[] = [];
-    const publishedMeanwhile: number[] = [];
+  it("a reader keeps a consistent snapshot across awaits while a writer publishes new ones", () =>
+    onDefaultSchedule(async () => {
+      const checkpoint = runtime.checkpoint();
+      const config = new AtomicValue<Config>();
+      config.store(Object.freeze({ version: 1, hosts: Object.freeze(["a"]) }));
+      const wg = new WaitGroup();
+      const readerSaw: Config[] = [];
+      const publishedMeanwhile: number[] = [];
 
-    wg.go(async () => {
-      const snapshot = config.load()!; // one load per request
-      for (let step = 0; step < 5; step++) {
-        await Promise.resolve(); // the writer runs in between
-        readerSaw.push(snapshot);
-        publishedMeanwhile.push(config.load()!.version);
-      }
-    });
-    wg.go(async () => {
-      for (let version = 2; version <= 4; version++) {
-        const current = config.load()!;
-        config.store(
-          Object.freeze({ version, hosts: Object.freeze([...current.hosts, `h${version}`]) }),
-        );
-        await Promise.resolve();
-      }
-    });
-    await wg.wait();
+      wg.go(async () => {
+        const snapshot = config.load()!; // one load per request
+        for (let step = 0; step < 5; step++) {
+          await Promise.resolve(); // the writer runs in between
+          readerSaw.push(snapshot);
+          publishedMeanwhile.push(config.load()!.version);
+        }
+      });
+      wg.go(async () => {
+        for (let version = 2; version <= 4; version++) {
+          const current = config.load()!;
+          config.store(
+            Object.freeze({ version, hosts: Object.freeze([...current.hosts, `h${version}`]) }),
+          );
+          await Promise.resolve();
+        }
+      });
+      await wg.wait();
 
-    assert.ok(
-      Math.max(...publishedMeanwhile) > 1,
-      "the writer should publish while the reader works",
-    );
-    assert.ok(readerSaw.every((seen) => seen.version === 1 && seen.hosts.length === 1));
-    assert.deepEqual(config.load(), { version: 4, hosts: ["a", "h2", "h3", "h4"] });
-    await runtime.assertNoLeaks(checkpoint);
-  });
+      assert.ok(
+        Math.max(...publishedMeanwhile) > 1,
+        "the writer should publish while the reader works",
+      );
+      assert.ok(readerSaw.every((seen) => seen.version === 1 && seen.hosts.length === 1));
+      assert.deepEqual(config.load(), { version: 4, hosts: ["a", "h2", "h3", "h4"] });
+      await runtime.assertNoLeaks(checkpoint);
+    }));
 
   it("a compare-and-swap retry loop loses no update when writers interleave across awaits", async () => {
     const checkpoint = runtime.checkpoint();

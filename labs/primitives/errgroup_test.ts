@@ -6,7 +6,7 @@ import { Group, withContext } from "./errgroup.ts";
 import { Panic } from "./panic.ts";
 import { runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
-import { realTurns, seededRandom } from "./testing.ts";
+import { onDefaultSchedule, realTurns, seededRandom } from "./testing.ts";
 
 const { isSettled, settle } = realTurns(3);
 
@@ -308,39 +308,40 @@ describe("errgroup.Group limits", () => {
     }
   }
 
-  it("go() resolves once fn has started, and callers queued for a slot start in call order", async () => {
-    const checkpoint = runtime.checkpoint();
-    for (const seed of [1, 2, 3]) {
-      const random = seededRandom(seed);
-      const group = new Group();
-      group.setLimit(2);
-      const count = 12;
-      const gates = Array.from({ length: count }, () => new Chan<void>());
-      const startOrder: number[] = [];
-      const calls = Array.from({ length: count }, (_, i) =>
-        group.go(async () => {
-          startOrder.push(i);
-          await gates[i].recv();
-        }).then(() => {
-          assert.ok(startOrder.includes(i), `go() #${i} resolved before its function started`);
-        }));
-      await Promise.all(calls.slice(0, 2));
-      assert.deepEqual(startOrder, [0, 1]);
-      assert.equal(await isSettled(calls[2]), false, "a third task started past the limit of 2");
-      // Release running tasks in a random order; slots pass to queued callers first come, first served.
-      const released = new Set<number>();
-      while (released.size < count) {
-        const running = startOrder.filter((i) => !released.has(i));
-        const pick = running[Math.floor(random() * running.length)];
-        released.add(pick);
-        gates[pick].close();
-        await settle(1);
+  it("go() resolves once fn has started, and callers queued for a slot start in call order", () =>
+    onDefaultSchedule(async () => {
+      const checkpoint = runtime.checkpoint();
+      for (const seed of [1, 2, 3]) {
+        const random = seededRandom(seed);
+        const group = new Group();
+        group.setLimit(2);
+        const count = 12;
+        const gates = Array.from({ length: count }, () => new Chan<void>());
+        const startOrder: number[] = [];
+        const calls = Array.from({ length: count }, (_, i) =>
+          group.go(async () => {
+            startOrder.push(i);
+            await gates[i].recv();
+          }).then(() => {
+            assert.ok(startOrder.includes(i), `go() #${i} resolved before its function started`);
+          }));
+        await Promise.all(calls.slice(0, 2));
+        assert.deepEqual(startOrder, [0, 1]);
+        assert.equal(await isSettled(calls[2]), false, "a third task started past the limit of 2");
+        // Release running tasks in a random order; slots pass to queued callers first come, first served.
+        const released = new Set<number>();
+        while (released.size < count) {
+          const running = startOrder.filter((i) => !released.has(i));
+          const pick = running[Math.floor(random() * running.length)];
+          released.add(pick);
+          gates[pick].close();
+          await settle(1);
+        }
+        assert.equal(await group.wait(), null);
+        assert.deepEqual(startOrder, [...Array(count).keys()], `seed ${seed}`);
       }
-      assert.equal(await group.wait(), null);
-      assert.deepEqual(startOrder, [...Array(count).keys()], `seed ${seed}`);
-    }
-    await runtime.assertNoLeaks(checkpoint);
-  });
+      await runtime.assertNoLeaks(checkpoint);
+    }));
 
   it("a go() waiting for a slot is parked on the errgroup.limit channel, so leak reports see it", async () => {
     const checkpoint = runtime.checkpoint();

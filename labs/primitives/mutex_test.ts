@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Mutex } from "./mutex.ts";
 import { runtime } from "./runtime.ts";
-import { delay, expectFatal, seededRandom } from "./testing.ts";
+import { delay, expectFatal, onDefaultSchedule, seededRandom } from "./testing.ts";
 
 type FakeClock = ReturnType<typeof FakeTimers.install>;
 
@@ -256,57 +256,58 @@ describe("Mutex starvation mode", () => {
 });
 
 describe("Mutex mutual exclusion", () => {
-  it("at most one task is ever inside the critical section, over many seeded interleavings", async () => {
-    let sawStarvationSomewhere = false;
-    for (let seed = 1; seed <= 25; seed++) {
-      await withFakeClock(async (clock) => {
-        const checkpoint = runtime.checkpoint();
-        const random = seededRandom(seed);
-        const mu = new Mutex();
-        const tasks = 6;
-        const rounds = 8;
-        let inside = 0;
-        let counter = 0;
+  it("at most one task is ever inside the critical section, over many seeded interleavings", () =>
+    onDefaultSchedule(async () => {
+      let sawStarvationSomewhere = false;
+      for (let seed = 1; seed <= 25; seed++) {
+        await withFakeClock(async (clock) => {
+          const checkpoint = runtime.checkpoint();
+          const random = seededRandom(seed);
+          const mu = new Mutex();
+          const tasks = 6;
+          const rounds = 8;
+          let inside = 0;
+          let counter = 0;
 
-        /** Yields in a random way: a few microtasks, or a short fake sleep. */
-        const pause = async () => {
-          const choice = random();
-          if (choice < 0.4) {
-            for (let i = Math.floor(random() * 3); i >= 0; i--) await Promise.resolve();
-          } else {
-            await delay(Math.floor(random() * 3));
-          }
-        };
-
-        let finished = 0;
-        const workers = Array.from({ length: tasks }, async () => {
-          for (let round = 0; round < rounds; round++) {
-            await pause();
-            if (random() < 0.25) {
-              while (!mu.tryLock()) await delay(1);
+          /** Yields in a random way: a few microtasks, or a short fake sleep. */
+          const pause = async () => {
+            const choice = random();
+            if (choice < 0.4) {
+              for (let i = Math.floor(random() * 3); i >= 0; i--) await Promise.resolve();
             } else {
-              await mu.lock();
+              await delay(Math.floor(random() * 3));
             }
-            inside++;
-            assert.equal(inside, 1, `seed ${seed}: two tasks inside the critical section`);
-            const read = counter;
-            await pause();
-            counter = read + 1; // a lost update would show in the final count
-            if (mu.starving) sawStarvationSomewhere = true;
-            inside--;
-            mu.unlock();
-          }
-          finished++;
+          };
+
+          let finished = 0;
+          const workers = Array.from({ length: tasks }, async () => {
+            for (let round = 0; round < rounds; round++) {
+              await pause();
+              if (random() < 0.25) {
+                while (!mu.tryLock()) await delay(1);
+              } else {
+                await mu.lock();
+              }
+              inside++;
+              assert.equal(inside, 1, `seed ${seed}: two tasks inside the critical section`);
+              const read = counter;
+              await pause();
+              counter = read + 1; // a lost update would show in the final count
+              if (mu.starving) sawStarvationSomewhere = true;
+              inside--;
+              mu.unlock();
+            }
+            finished++;
+          });
+          // Tick rather than runAllAsync(): a task may resume on a real
+          // macrotask (the primitives' fairness yield) and only then set a timer.
+          for (let ms = 0; finished < tasks && ms < 10_000; ms++) await clock.tickAsync(1);
+          assert.equal(finished, tasks, `seed ${seed}: tasks still blocked: ${runtime.stack()}`);
+          await Promise.all(workers);
+          assert.equal(counter, tasks * rounds, `seed ${seed}: lost updates`);
+          await runtime.assertNoLeaks(checkpoint);
         });
-        // Tick rather than runAllAsync(): a task may resume on a real
-        // macrotask (the primitives' fairness yield) and only then set a timer.
-        for (let ms = 0; finished < tasks && ms < 10_000; ms++) await clock.tickAsync(1);
-        assert.equal(finished, tasks, `seed ${seed}: tasks still blocked: ${runtime.stack()}`);
-        await Promise.all(workers);
-        assert.equal(counter, tasks * rounds, `seed ${seed}: lost updates`);
-        await runtime.assertNoLeaks(checkpoint);
-      });
-    }
-    assert.equal(sawStarvationSomewhere, true, "the seeds should exercise starvation mode too");
-  });
+      }
+      assert.equal(sawStarvationSomewhere, true, "the seeds should exercise starvation mode too");
+    }));
 });

@@ -5,6 +5,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Chan } from "./chan.ts";
 import { go, runMain, runtime } from "./runtime.ts";
+import { realTurns } from "./testing.ts";
 
 /**
  * Runs a fixture program with the current runtime (so `deno test` runs it on
@@ -48,12 +49,14 @@ describe("go()", () => {
   it("counts live tasks until they end", async () => {
     const before = runtime.numGoroutine();
     const gate = new Chan<void>();
+    // Under a seed a task may start, and end, after seeded pauses: settle waits them out.
+    const { settle } = realTurns(1);
     go(() => gate.recv());
     go(() => gate.recv());
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await settle();
     assert.equal(runtime.numGoroutine(), before + 2);
     gate.close();
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await settle();
     assert.equal(runtime.numGoroutine(), before);
   });
 });

@@ -5,7 +5,7 @@ import { Chan } from "./chan.ts";
 import { go, runtime } from "./runtime.ts";
 import { recv, select } from "./select.ts";
 import { RWMutex } from "./rw_mutex.ts";
-import { expectFatal, realTurns, seededRandom } from "./testing.ts";
+import { expectFatal, onDefaultSchedule, realTurns, seededRandom } from "./testing.ts";
 
 const { settle } = realTurns(3);
 
@@ -111,31 +111,32 @@ describe("RWMutex writer preference", () => {
     await runtime.assertNoLeaks(checkpoint);
   });
 
-  it("readers that queued behind a writer all get in before the next writer", async () => {
-    const checkpoint = runtime.checkpoint();
-    const mu = new RWMutex();
-    await mu.lock();
-    const order: string[] = [];
-    const r1 = record(mu.rLock(), order, "r1");
-    const r2 = record(mu.rLock(), order, "r2");
-    const w2 = record(mu.lock(), order, "w2");
-    mu.unlock();
-    await Promise.all([r1, r2]);
-    const r3 = record(mu.rLock(), order, "r3"); // w2 waits now: r3 must wait for it
-    await settle();
-    assert.deepEqual(order, ["r1", "r2"]);
+  it("readers that queued behind a writer all get in before the next writer", () =>
+    onDefaultSchedule(async () => {
+      const checkpoint = runtime.checkpoint();
+      const mu = new RWMutex();
+      await mu.lock();
+      const order: string[] = [];
+      const r1 = record(mu.rLock(), order, "r1");
+      const r2 = record(mu.rLock(), order, "r2");
+      const w2 = record(mu.lock(), order, "w2");
+      mu.unlock();
+      await Promise.all([r1, r2]);
+      const r3 = record(mu.rLock(), order, "r3"); // w2 waits now: r3 must wait for it
+      await settle();
+      assert.deepEqual(order, ["r1", "r2"]);
 
-    mu.rUnlock();
-    mu.rUnlock();
-    await w2;
-    await settle();
-    assert.deepEqual(order, ["r1", "r2", "w2"]);
-    mu.unlock();
-    await r3;
-    assert.deepEqual(order, ["r1", "r2", "w2", "r3"]);
-    mu.rUnlock();
-    await runtime.assertNoLeaks(checkpoint);
-  });
+      mu.rUnlock();
+      mu.rUnlock();
+      await w2;
+      await settle();
+      assert.deepEqual(order, ["r1", "r2", "w2"]);
+      mu.unlock();
+      await r3;
+      assert.deepEqual(order, ["r1", "r2", "w2", "r3"]);
+      mu.rUnlock();
+      await runtime.assertNoLeaks(checkpoint);
+    }));
 
   it("writers are served in arrival order", async () => {
     const checkpoint = runtime.checkpoint();

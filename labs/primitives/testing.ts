@@ -561,6 +561,32 @@ export function delay(ms: number): Promise<void> {
 export { seededRandom } from "./schedule.ts";
 
 /**
+ * Runs `body` on the default schedule, whatever seed the process runs under
+ * (`PRIMITIVES_SEED`), and puts the seed back afterwards. For a test whose
+ * scenario is arranged for the default interleaving and checks that it
+ * arose (a writer that publishes while a reader works, a mutex that starves):
+ * a seed may legitimately never arrange it, which says nothing about the
+ * primitives.
+ *
+ * @example
+ * ```ts
+ * import { onDefaultSchedule } from "./testing.ts";
+ * import { runtime } from "./mod.ts";
+ *
+ * const seed = await onDefaultSchedule(() => runtime.seed()); // → null
+ * ```
+ */
+export async function onDefaultSchedule<T>(body: () => T | Promise<T>): Promise<T> {
+  const seed = runtime.seed();
+  runtime.setSeed(null);
+  try {
+    return await body();
+  } finally {
+    runtime.setSeed(seed);
+  }
+}
+
+/**
  * Runs `action`, which must raise Go's fatal error `message`: it throws a
  * {@linkcode FatalError} (not a `Panic`), and the runtime's fatal handler
  * sees it exactly once. The handler is installed only for the call, so the
