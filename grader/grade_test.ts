@@ -229,6 +229,16 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     );
   });
 
+  it("lets tests registered under the hidden tests' names launder no failure", async () => {
+    const grade = await labGrade("injected-test-names-launder-nothing", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0);
+    for (const test of tracker) {
+      assert.equal(test.score, 0, `${test.name} scored`);
+      assert.match(test.output, /^failed under seed 1 /);
+    }
+  });
+
   it("grades a student named labs like any other, and lists a hidden folder as skipped with its reason", async () => {
     const labs = await labGrade("labs", "01-goroutines");
     assert.equal(labs.score, labs.maxScore);

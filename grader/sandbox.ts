@@ -306,9 +306,9 @@ function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {
  * afterwards: every seed of `setup.seeds` in one process, a pass per seed
  * (core/test_entry.ts; the manifest's `unseededTests` in the first pass only),
  * type-checked first when `setup.typeCheck` asks for it. A test passes only
- * when it passed under every seed. A failure that first shows in a later pass,
- * which started from what the earlier passes left, counts only when that
- * seed's pass fails it again in a process of its own. Never throws for what
+ * when it passed under every seed. When a failure first shows in a later
+ * pass, which started from what the earlier passes left, every seed runs
+ * again in a process of its own, and those runs decide. Never throws for what
  * the tested code does: a crash, a hang, a flood of output, a forged report
  * all end up in the outcome.
  *
@@ -437,20 +437,8 @@ export async function runSandbox(
       return split.passes;
     };
 
-    const batch = await runPasses(passes, setup.typeCheck === true);
-    if (batch === undefined) return finish(outcome, started);
     const combined = new Map<string, TestResult>();
-    for (const [index, pass] of passes.entries()) {
-      let tests = batch[index];
-      const failsAnew = (test: TestResult) =>
-        test.status === "failed" && combined.get(test.name)?.status !== "failed";
-      if (index > 0 && tests.some(failsAnew)) {
-        // A later pass started from what the earlier ones left behind: a failure that
-        // is new there counts only when the seed fails it in a process of its own too.
-        const alone = await runPasses([pass], false);
-        if (alone === undefined) return finish(outcome, started);
-        tests = alone[0];
-      }
+    const merge = (tests: TestResult[], seed: number | undefined) => {
       for (const test of tests) {
         const kept = combined.get(test.name);
         if (kept === undefined || (kept.status === "passed" && test.status !== "passed")) {
@@ -460,10 +448,31 @@ export async function runSandbox(
             details: clean(test.details),
             output: undefined, // what a test printed is never kept
           });
-          if (test.status === "failed" && pass.seed !== undefined) {
-            outcome.failingSeeds.set(test.name, pass.seed);
+          if (test.status === "failed" && seed !== undefined) {
+            outcome.failingSeeds.set(test.name, seed);
           }
         }
+      }
+    };
+    const batch = await runPasses(passes, setup.typeCheck === true);
+    if (batch === undefined) return finish(outcome, started);
+    const failedFirst = new Set(
+      batch[0].filter((test) => test.status === "failed").map((test) => test.name),
+    );
+    const failsOnlyLater = batch.slice(1).some((tests) =>
+      tests.some((test) => test.status === "failed" && !failedFirst.has(test.name))
+    );
+    if (!failsOnlyLater) {
+      for (const [index, pass] of passes.entries()) merge(batch[index], pass.seed);
+    } else {
+      // A later pass started from what the earlier ones left behind, so its new failures
+      // count only as a process of its own shows them: every seed runs again, alone. All of
+      // them, not only the later ones: which pass a result belongs to is read from the order
+      // of names, which tests the student's code registers under the same names could shift.
+      for (const pass of passes) {
+        const alone = await runPasses([pass], false);
+        if (alone === undefined) return finish(outcome, started);
+        merge(alone[0], pass.seed);
       }
     }
     outcome.report = [...combined.values()];

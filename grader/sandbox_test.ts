@@ -1,7 +1,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { LabEntry } from "../core/course.ts";
-import { coursePaths, fileUrlToPath, hashFile, loadCourse, walkFiles } from "../core/lab_env.ts";
+import {
+  copyTree,
+  coursePaths,
+  fileUrlToPath,
+  hashFile,
+  joinPath,
+  loadCourse,
+  walkFiles,
+} from "../core/lab_env.ts";
+import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
 import type { TestRun } from "../core/test_runner.ts";
 import {
   DEFAULT_LIMITS,
@@ -9,6 +18,7 @@ import {
   PRELOAD_IN_SANDBOX,
   PRELOAD_SOURCE,
   prepareSandbox,
+  runSandbox,
   sandboxFlags,
 } from "./sandbox.ts";
 
@@ -204,5 +214,56 @@ describe("describeProblem", () => {
       describeProblem(run({ fromReport: true, exitCode: 0 }), DEFAULT_LIMITS),
       undefined,
     );
+  });
+});
+
+describe("runSandbox, every seed in one process", { skip: !onDeno && "needs Deno" }, () => {
+  // A hidden test that imports the student's module statically lets the module register
+  // tests of its own at the top level, before the real ones: under the hidden test's very
+  // name, they shift which seed's pass each real result is read as.
+  it("lets tests the student's code registers under a hidden test's name launder no failure", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const fixturePaths = coursePaths(root);
+      await copyTree(paths.primitives, fixturePaths.primitives);
+      await Deno.writeTextFile(
+        joinPath(fixturePaths.hidden, "01-adder", "adder_hidden_test.ts"),
+        `import { describe, it } from "node:test";
+import { add } from "./adder.ts";
+describe("adder (hidden)", () => {
+  it("adds", () => {
+    if (add(2, 3) !== 5) throw new Error("add(2, 3) is not 5");
+  });
+});
+`,
+      );
+      const adder = (await loadCourse(fixturePaths)).labs.find((one) => one.slug === "01-adder")!;
+      const student = `import { it } from "node:test";
+import { runtime } from "../primitives/mod.ts";
+it("adder (hidden) > adds", () => {});
+export function add(a: number, b: number): number {
+  return runtime.seed() === 1 ? a - b : a + b;
+}
+export function total(values: number[]): number {
+  return values.reduce(add, 0);
+}
+`;
+      const outcome = await runSandbox(
+        fixturePaths,
+        adder,
+        {
+          kind: "submission",
+          files: [{ name: "adder.ts", bytes: new TextEncoder().encode(student) }],
+        },
+        DEFAULT_LIMITS,
+        undefined,
+        { seeds: [1, 2] },
+      );
+      const adds = outcome.report?.find((test) => test.name === "adder (hidden) > adds");
+      assert.equal(adds?.status, "failed", JSON.stringify(outcome.report));
+      assert.equal(outcome.failingSeeds.get("adder (hidden) > adds"), 1);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
   });
 });

@@ -40,6 +40,11 @@
  * - `failure-left-by-an-earlier-seed-does-not-count`: the solution, whose
  *   Tracker.event throws under seed 2 only once it has run under seed 1 in the
  *   same process: a failure that a fresh process under seed 2 never shows.
+ * - `injected-test-names-launder-nothing`: the solution, whose Tracker.event
+ *   throws under seed 1, and whose tracker.ts registers passing tests under
+ *   the hidden tracker tests' names, to shift which seed's pass each result is
+ *   read as (lab 01's hidden tests load the student's code inside a test, so
+ *   these nest under it; sandbox_test.ts covers a module imported at the top).
  * - `labs`: a student named like the course's folder, handing in lab 01's
  *   solution in the solutions' shape (`labs/01-goroutines/…` here is
  *   `<student>/<lab>/`): graded as one student among the others.
@@ -201,24 +206,43 @@ throw new Error(String(leaked.default).slice(0, 4000));`,
     } with { type: "text" };
 throw new Error("the solution: " + solutionText.slice(0, 3000));`,
   );
-  for (
-    const [name, failsUnderSeed2] of [
-      ["seed-2-failure-names-its-replay", "true"],
-      ["failure-left-by-an-earlier-seed-does-not-count", "ranUnderSeed1"],
-    ]
-  ) {
-    await handIn(root, student(name), "01-goroutines", "solutions");
-    await append(
-      tracker(name),
-      `import { runtime as scheduler } from "../primitives/mod.ts";
+  const hiddenSource = await Deno.readTextFile(
+    joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
+  );
+  const trackerTests = [...hiddenSource.matchAll(/^\s*it\("((?:[^"\\]|\\.)*)"/gm)].map((match) =>
+    JSON.parse(`"${match[1]}"`) as string
+  );
+  const trackerGroup = /^describe\("([^"]+)"/m.exec(hiddenSource)![1];
+  // Tracker.event throws when `fails` holds, judged by the seed it runs under.
+  const seedDependent = (fails: string) =>
+    `import { runtime as scheduler } from "../primitives/mod.ts";
 let ranUnderSeed1 = false;
 const event = Tracker.prototype.event;
 Tracker.prototype.event = function (this: Tracker<string>, ...args: Parameters<typeof event>) {
   if (scheduler.seed() === 1) ranUnderSeed1 = true;
-  if (scheduler.seed() === 2 && ${failsUnderSeed2}) throw new Error("this code fails under seed 2");
+  if (${fails}) throw new Error("this code fails under seed " + scheduler.seed());
   return event.apply(this, args);
-} as typeof event;`,
-    );
+} as typeof event;`;
+  for (
+    const [name, fails, extra] of [
+      ["seed-2-failure-names-its-replay", "scheduler.seed() === 2", ""],
+      [
+        "failure-left-by-an-earlier-seed-does-not-count",
+        "scheduler.seed() === 2 && ranUnderSeed1",
+        "",
+      ],
+      [
+        "injected-test-names-launder-nothing",
+        "scheduler.seed() === 1",
+        `import { it as register } from "node:test";
+for (const name of ${
+          JSON.stringify(trackerTests.map((test) => `${trackerGroup} > ${test}`))
+        }) register(name, () => {});`,
+      ],
+    ]
+  ) {
+    await handIn(root, student(name), "01-goroutines", "solutions");
+    await append(tracker(name), `${seedDependent(fails)}\n${extra}`);
   }
   await handIn(root, student("labs"), "01-goroutines", "solutions", "solutions");
   await handIn(root, student(".hidden-student"), "01-goroutines", "solutions");
@@ -240,12 +264,6 @@ await new Promise(() => {});`,
   );
   await append(tracker("carl"), "for (;;) {\n  // spins forever: the grader must stop it\n}");
 
-  const hiddenSource = await Deno.readTextFile(
-    joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
-  );
-  const trackerTests = [...hiddenSource.matchAll(/^\s*it\("((?:[^"\\]|\\.)*)"/gm)].map((match) =>
-    JSON.parse(`"${match[1]}"`) as string
-  );
   const forged = [
     "running 10 tests from ./labs/01-goroutines/tracker_hidden_test.ts",
     "Tracker (hidden) ...",
@@ -339,6 +357,7 @@ try {
       "leaked-hidden-source-is-scrubbed",
       "seed-2-failure-names-its-replay",
       "failure-left-by-an-earlier-seed-does-not-count",
+      "injected-test-names-launder-nothing",
       "solution-text-import-finds-nothing",
       ...Object.keys(REALM_ATTACKS),
       "web-storage-and-remote-import-are-gone",
