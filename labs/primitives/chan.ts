@@ -231,6 +231,27 @@ function captureResolvers<T>(resolve: (value: T) => void, reject: (reason: unkno
   capturedReject = reject;
 }
 
+/**
+ * Parks a send (`isSend`, offering `value`) or a receive on `chan` until a
+ * counterpart or `close` settles it.
+ */
+function parkOn<R>(chan: Chan<unknown>, isSend: boolean, value: unknown): Promise<R> {
+  const promise = new Promise<R>(captureResolvers);
+  const waiter = new Waiter(chan, isSend, value, null, 0, capturedResolve, capturedReject);
+  (isSend ? chan.sendq : chan.recvq).push(waiter);
+  park(waiter);
+  return promise;
+}
+
+// The seeded re-entries of send and recv: the closure that interleave() needs
+// is made here, so that send and recv themselves capture nothing.
+function interleaveSend<T>(chan: Chan<T>, value: T): Promise<void> {
+  return interleave(() => chan.send(value));
+}
+function interleaveRecv<T>(chan: Chan<T>): Promise<RecvResult<T>> {
+  return interleave(() => chan.recv());
+}
+
 const maxCapacity = 2 ** 31 - 1;
 
 /**
@@ -314,23 +335,15 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed, also while waiting.
    */
   send(value: T): Promise<void> {
-    if (seeded && mustInterleave()) return interleave(() => this.send(value));
+    // Only the path that completes at once is written here; seeded schedules
+    // and parking live in functions of their own, so that the method stays
+    // small enough for the JIT (V8's and JavaScriptCore's) to inline into
+    // its caller's loop.
+    if (seeded && mustInterleave()) return interleaveSend(this, value);
     const outcome = this.trySend(value);
     if (outcome === "sent") return completedVoid();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
-    const promise = new Promise<void>(captureResolvers);
-    const waiter = new Waiter(
-      this as Chan<unknown>,
-      true,
-      value,
-      null,
-      0,
-      capturedResolve,
-      capturedReject,
-    );
-    this.sendq.push(waiter);
-    park(waiter);
-    return promise;
+    return parkOn(this as Chan<unknown>, true, value);
   }
 
   /**
@@ -338,22 +351,11 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed and its buffer drained.
    */
   recv(): Promise<RecvResult<T>> {
-    if (seeded && mustInterleave()) return interleave(() => this.recv());
+    // Kept small for the same reason as send.
+    if (seeded && mustInterleave()) return interleaveRecv(this);
     const ready = this.tryRecv() as RecvResult<T> | undefined;
-    if (ready !== undefined) return ready[1] ? completed(ready) : CLOSED_RESULT;
-    const promise = new Promise<RecvResult<T>>(captureResolvers);
-    const waiter = new Waiter(
-      this as Chan<unknown>,
-      false,
-      undefined,
-      null,
-      0,
-      capturedResolve,
-      capturedReject,
-    );
-    this.recvq.push(waiter);
-    park(waiter);
-    return promise;
+    if (ready === undefined) return parkOn(this as Chan<unknown>, false, undefined);
+    return ready[1] ? completed(ready) : CLOSED_RESULT;
   }
 
   /**
