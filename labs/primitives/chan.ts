@@ -9,8 +9,10 @@ import {
   completed,
   completedVoid,
   CreationSite,
-  park,
   Parked,
+  type ParkedQueue,
+  type ParkedRecord,
+  parkIn,
   type Task,
   unpark,
 } from "./runtime.ts";
@@ -106,10 +108,12 @@ export class SelectGroup extends Parked {
   }
 }
 
-/** A parked send or receive on one channel, alone or as one case of a select. */
-export class Waiter implements Parked {
-  /** @internal */
-  parkedSlot = -1;
+/**
+ * A parked send or receive on one channel, alone or as one case of a select.
+ * Alone, it is listed as parked through its channel's queue for as long as it
+ * is in it; as a case, its select is listed instead.
+ */
+export class Waiter implements ParkedRecord {
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */
@@ -134,29 +138,34 @@ export class Waiter implements Parked {
   describe(): string {
     return this.describeOp();
   }
+  // The queue took the waiter off before any of these three is called, and
+  // that unparked it (see WaiterQueue).
+
   /** A receiver gets `value`. */
   deliver(value: unknown, ok: boolean): void {
     if (this.group !== null) return this.group.commit(this.index, value, ok);
-    unpark(this);
     this.resolve(ok ? [value, true] : [undefined, false]);
   }
   /** A sender's value was taken. */
   taken(): void {
     if (this.group !== null) return this.group.commit(this.index, undefined, true);
-    unpark(this);
     this.resolve(undefined);
   }
   /** A sender finds its channel closed. */
   panic(): void {
     const reason = new Panic("send on closed channel");
     if (this.group !== null) return this.group.fail(reason);
-    unpark(this);
     this.reject(reason);
   }
 }
 
-/** A FIFO of waiters, doubly linked so a losing select case can leave in O(1). */
-class WaiterQueue {
+/**
+ * A FIFO of waiters, doubly linked so a losing select case can leave in O(1).
+ * It lists its plain waiters as parked (a select case's group is parked on
+ * its own), so taking a waiter off the queue is what unparks it.
+ */
+class WaiterQueue implements ParkedQueue {
+  registered = false;
   head: Waiter | null = null;
   tail: Waiter | null = null;
   push(w: Waiter): void {
@@ -188,6 +197,12 @@ class WaiterQueue {
   }
   has(w: Waiter): boolean {
     return w.prev !== null || this.head === w;
+  }
+  isEmpty(): boolean {
+    return this.head === null;
+  }
+  forEachParked(visit: (op: ParkedRecord) => void): void {
+    for (let w = this.head; w !== null; w = w.next) if (w.group === null) visit(w);
   }
 }
 
@@ -238,8 +253,9 @@ function captureResolvers<T>(resolve: (value: T) => void, reject: (reason: unkno
 function parkOn<R>(chan: Chan<unknown>, isSend: boolean, value: unknown): Promise<R> {
   const promise = new Promise<R>(captureResolvers);
   const waiter = new Waiter(chan, isSend, value, null, 0, capturedResolve, capturedReject);
-  (isSend ? chan.sendq : chan.recvq).push(waiter);
-  park(waiter);
+  const queue = isSend ? chan.sendq : chan.recvq;
+  queue.push(waiter);
+  parkIn(waiter, queue);
   return promise;
 }
 
