@@ -9,8 +9,10 @@ import {
   completed,
   completedVoid,
   CreationSite,
-  park,
   Parked,
+  type ParkedQueue,
+  type ParkedRecord,
+  parkIn,
   type Task,
   unpark,
 } from "./runtime.ts";
@@ -106,10 +108,12 @@ export class SelectGroup extends Parked {
   }
 }
 
-/** A parked send or receive on one channel, alone or as one case of a select. */
-export class Waiter implements Parked {
-  /** @internal */
-  parkedSlot = -1;
+/**
+ * A parked send or receive on one channel, alone or as one case of a select.
+ * Alone, it is listed as parked through its channel's queue for as long as it
+ * is in it; as a case, its select is listed instead.
+ */
+export class Waiter implements ParkedRecord {
   /** @internal */
   parkedTask: Task | undefined = undefined;
   /** @internal */
@@ -134,29 +138,34 @@ export class Waiter implements Parked {
   describe(): string {
     return this.describeOp();
   }
+  // The queue took the waiter off before any of these three is called, and
+  // that unparked it (see WaiterQueue).
+
   /** A receiver gets `value`. */
   deliver(value: unknown, ok: boolean): void {
     if (this.group !== null) return this.group.commit(this.index, value, ok);
-    unpark(this);
     this.resolve(ok ? [value, true] : [undefined, false]);
   }
   /** A sender's value was taken. */
   taken(): void {
     if (this.group !== null) return this.group.commit(this.index, undefined, true);
-    unpark(this);
     this.resolve(undefined);
   }
   /** A sender finds its channel closed. */
   panic(): void {
     const reason = new Panic("send on closed channel");
     if (this.group !== null) return this.group.fail(reason);
-    unpark(this);
     this.reject(reason);
   }
 }
 
-/** A FIFO of waiters, doubly linked so a losing select case can leave in O(1). */
-class WaiterQueue {
+/**
+ * A FIFO of waiters, doubly linked so a losing select case can leave in O(1).
+ * It lists its plain waiters as parked (a select case's group is parked on
+ * its own), so taking a waiter off the queue is what unparks it.
+ */
+class WaiterQueue implements ParkedQueue {
+  registered = false;
   head: Waiter | null = null;
   tail: Waiter | null = null;
   push(w: Waiter): void {
@@ -188,6 +197,12 @@ class WaiterQueue {
   }
   has(w: Waiter): boolean {
     return w.prev !== null || this.head === w;
+  }
+  isEmpty(): boolean {
+    return this.head === null;
+  }
+  forEachParked(visit: (op: ParkedRecord) => void): void {
+    for (let w = this.head; w !== null; w = w.next) if (w.group === null) visit(w);
   }
 }
 
@@ -229,6 +244,28 @@ let capturedReject: (reason: unknown) => void = () => {};
 function captureResolvers<T>(resolve: (value: T) => void, reject: (reason: unknown) => void): void {
   capturedResolve = resolve as (value: unknown) => void;
   capturedReject = reject;
+}
+
+/**
+ * Parks a send (`isSend`, offering `value`) or a receive on `chan` until a
+ * counterpart or `close` settles it.
+ */
+function parkOn<R>(chan: Chan<unknown>, isSend: boolean, value: unknown): Promise<R> {
+  const promise = new Promise<R>(captureResolvers);
+  const waiter = new Waiter(chan, isSend, value, null, 0, capturedResolve, capturedReject);
+  const queue = isSend ? chan.sendq : chan.recvq;
+  queue.push(waiter);
+  parkIn(waiter, queue);
+  return promise;
+}
+
+// The seeded re-entries of send and recv: the closure that interleave() needs
+// is made here, so that send and recv themselves capture nothing.
+function interleaveSend<T>(chan: Chan<T>, value: T): Promise<void> {
+  return interleave(() => chan.send(value));
+}
+function interleaveRecv<T>(chan: Chan<T>): Promise<RecvResult<T>> {
+  return interleave(() => chan.recv());
 }
 
 const maxCapacity = 2 ** 31 - 1;
@@ -314,23 +351,15 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed, also while waiting.
    */
   send(value: T): Promise<void> {
-    if (seeded && mustInterleave()) return interleave(() => this.send(value));
+    // Only the path that completes at once is written here; seeded schedules
+    // and parking live in functions of their own, so that the method stays
+    // small enough for the JIT (V8's and JavaScriptCore's) to inline into
+    // its caller's loop.
+    if (seeded && mustInterleave()) return interleaveSend(this, value);
     const outcome = this.trySend(value);
     if (outcome === "sent") return completedVoid();
     if (outcome === "closed") return Promise.reject(new Panic("send on closed channel"));
-    const promise = new Promise<void>(captureResolvers);
-    const waiter = new Waiter(
-      this as Chan<unknown>,
-      true,
-      value,
-      null,
-      0,
-      capturedResolve,
-      capturedReject,
-    );
-    this.sendq.push(waiter);
-    park(waiter);
-    return promise;
+    return parkOn(this as Chan<unknown>, true, value);
   }
 
   /**
@@ -338,22 +367,11 @@ export class Chan<T> implements ReceiveChan<T>, SendChan<T> {
    * channel is closed and its buffer drained.
    */
   recv(): Promise<RecvResult<T>> {
-    if (seeded && mustInterleave()) return interleave(() => this.recv());
+    // Kept small for the same reason as send.
+    if (seeded && mustInterleave()) return interleaveRecv(this);
     const ready = this.tryRecv() as RecvResult<T> | undefined;
-    if (ready !== undefined) return ready[1] ? completed(ready) : CLOSED_RESULT;
-    const promise = new Promise<RecvResult<T>>(captureResolvers);
-    const waiter = new Waiter(
-      this as Chan<unknown>,
-      false,
-      undefined,
-      null,
-      0,
-      capturedResolve,
-      capturedReject,
-    );
-    this.recvq.push(waiter);
-    park(waiter);
-    return promise;
+    if (ready === undefined) return parkOn(this as Chan<unknown>, false, undefined);
+    return ready[1] ? completed(ready) : CLOSED_RESULT;
   }
 
   /**

@@ -129,13 +129,24 @@ export function go(fn: () => unknown): void {
     .finally(() => liveTasks.delete(task));
 }
 
+/** @internal What the goroutine dump and leak checks read from a parked operation. */
+export interface ParkedRecord {
+  /** @internal The task that parked, or `undefined` outside any task. */
+  parkedTask: Task | undefined;
+  /** @internal Increasing sequence number of the park. */
+  parkedSeq: number;
+  /** What is waiting, in Go's words: `send to chan "jobs"`. */
+  describe(): string;
+}
+
 /**
- * An operation waiting to complete: a channel send or receive, a select, a
- * `WaitGroup.wait`, a `Mutex.lock`. Kept in one global list so that the
- * goroutine dump and leak checks can list every parked operation without the
- * hot path paying for a `Set`.
+ * An operation waiting to complete: a select, a `WaitGroup.wait`, a
+ * `Mutex.lock`. Kept in one global list so that the goroutine dump and leak
+ * checks can list every parked operation without the hot path paying for a
+ * `Set`. (A plain channel send or receive is listed through its channel's
+ * queue instead: see {@linkcode parkIn}.)
  */
-export abstract class Parked {
+export abstract class Parked implements ParkedRecord {
   /** @internal The operation's index in the parked list, or `-1` when it is not parked. */
   parkedSlot = -1;
   /** @internal */
@@ -146,10 +157,34 @@ export abstract class Parked {
   abstract describe(): string;
 }
 
-// Every parked operation, in no particular order: an operation that wakes is
-// swapped with the last one and popped, so parking and waking cost O(1) and
-// a handful of writes.
+/**
+ * @internal A queue of parked operations that can list them itself: a
+ * channel's queue of waiting senders or receivers. An operation leaves it by
+ * being taken off the queue, so parking in it needs no global bookkeeping.
+ */
+export interface ParkedQueue {
+  /** @internal Whether the queue is in the global list of queues. */
+  registered: boolean;
+  /** @internal Whether the queue holds no operation at all. */
+  isEmpty(): boolean;
+  /** @internal Calls `visit` with each operation the queue lists as its own. */
+  forEachParked(visit: (op: ParkedRecord) => void): void;
+}
+
+// Every parked operation outside a queue, in no particular order: an
+// operation that wakes is swapped with the last one and popped, so parking
+// and waking cost O(1) and a handful of writes.
 const parkedOps: Parked[] = [];
+// Every queue that has held a parked operation since the last sweep. A queue
+// joins once, on its first park, rather than each operation joining and
+// leaving: channel ping-pong parks and wakes on every round trip, and on
+// JavaScriptCore the array push and pop per operation cost about 5% of it.
+// Empty queues are swept out when the list doubles, so it stays within twice
+// the number of queues that hold operations (plus a constant). It holds the
+// queues, not their channels: an empty queue keeps nothing else alive.
+const parkedQueues: ParkedQueue[] = [];
+const minSweepAt = 64;
+let sweepAt = minSweepAt;
 let parkSeq = 0;
 /** Whether the exit hook (deadlock report, soft timers) is installed: see {@linkcode installExitHook}. */
 let exitHookInstalled = false;
@@ -161,6 +196,44 @@ export function park(op: Parked): void {
   op.parkedSlot = parkedOps.length;
   parkedOps.push(op);
   if (!exitHookInstalled) installExitHook();
+}
+
+/**
+ * Records that `op` is waiting in `queue`, which lists it until it is taken
+ * off: the queue's own removal is the unpark.
+ */
+export function parkIn(op: ParkedRecord, queue: ParkedQueue): void {
+  op.parkedTask = taskStorage.getStore();
+  op.parkedSeq = ++parkSeq;
+  if (!queue.registered) registerQueue(queue);
+}
+
+function registerQueue(queue: ParkedQueue): void {
+  if (parkedQueues.length >= sweepAt) {
+    let kept = 0;
+    for (const q of parkedQueues) {
+      if (q.isEmpty()) q.registered = false;
+      else parkedQueues[kept++] = q;
+    }
+    parkedQueues.length = kept;
+    sweepAt = Math.max(minSweepAt, kept * 2);
+  }
+  queue.registered = true;
+  parkedQueues.push(queue);
+  if (!exitHookInstalled) installExitHook();
+}
+
+/** Calls `visit` with every parked operation, in no particular order. */
+function forEachParked(visit: (op: ParkedRecord) => void): void {
+  for (const op of parkedOps) visit(op);
+  for (const queue of parkedQueues) queue.forEachParked(visit);
+}
+
+/** The number of parked operations. */
+function countParked(): number {
+  let count = 0;
+  forEachParked(() => count++);
+  return count;
 }
 
 /** Removes `op` from the parked list once it completes. */
@@ -274,14 +347,14 @@ export interface ParkedInfo {
 
 function parkedList(): ParkedInfo[] {
   const list: ParkedInfo[] = [];
-  for (const op of parkedOps) {
+  forEachParked((op) => {
     list.push({
       operation: op.describe(),
       taskId: op.parkedTask?.id ?? 0,
       createdAt: op.parkedTask?.createdAt ?? null,
       seq: op.parkedSeq,
     });
-  }
+  });
   return list.sort((a, b) => a.seq - b.seq);
 }
 
@@ -374,7 +447,7 @@ export const runtime = {
   },
   /** The number of parked operations. */
   numParked(): number {
-    return parkedOps.length;
+    return countParked();
   },
   /** Marks now, so that a later leak check looks only at what started after it. */
   checkpoint(): Checkpoint {
@@ -645,7 +718,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on("beforeExit", () => {
     if (mainState === "ended") return;
-    const waiting = mainState === "running" || parkedOps.length > 0;
+    const waiting = mainState === "running" || countParked() > 0;
     if (!waiting) return;
     if (softTimers.size > 0) return waitForNextSoftTimer();
     const dump = runtime.stack();

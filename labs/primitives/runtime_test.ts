@@ -5,6 +5,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Chan } from "./chan.ts";
 import { go, runMain, runtime } from "./runtime.ts";
+import { recv, select } from "./select.ts";
 import { realTurns } from "./testing.ts";
 
 /**
@@ -131,6 +132,44 @@ describe("runtime leak reports", () => {
     const info = runtime.goroutines().find((task) => task.parkedOn === 'recv from chan "dumped"');
     assert.ok(info, "the parked task is missing from runtime.goroutines()");
     ch.close();
+  });
+});
+
+describe("runtime.parked and numParked", () => {
+  it("list a parked send or receive until it completes, however many channels parked and woke since", async () => {
+    const checkpoint = runtime.checkpoint();
+    const before = runtime.numParked();
+    const busy = new Chan<number>(0, { name: "busy" });
+    const waiting = busy.recv();
+    // Each of these channels parks a receiver once and wakes it: many
+    // more than the registry of parked queues holds before it sweeps.
+    for (let i = 0; i < 300; i++) {
+      const ch = new Chan<number>(0, { name: `brief ${i}` });
+      const received = ch.recv();
+      await ch.send(i);
+      assert.deepEqual(await received, [i, true]);
+    }
+    const parked = runtime.parked().filter((op) => op.seq > checkpoint.parkSeq);
+    assert.deepEqual(parked.map((op) => op.operation), ['recv from chan "busy"']);
+    assert.equal(runtime.numParked(), before + 1);
+    await busy.send(7);
+    assert.deepEqual(await waiting, [7, true]);
+    assert.equal(runtime.numParked(), before);
+    assert.deepEqual(runtime.parked().filter((op) => op.seq > checkpoint.parkSeq), []);
+  });
+
+  it("count a waiting select once, not once per case, and forget it when a case commits", async () => {
+    const before = runtime.numParked();
+    const [a, b, c] = [new Chan<number>(), new Chan<number>(), new Chan<number>()];
+    const selected = select([recv(a), recv(b), recv(c)]);
+    assert.equal(runtime.numParked(), before + 1);
+    assert.match(
+      runtime.stack(),
+      /select on \[recv from chan .*, recv from chan .*, recv from chan .*\]/,
+    );
+    await b.send(2);
+    assert.deepEqual(await selected, { index: 1, value: 2, ok: true });
+    assert.equal(runtime.numParked(), before);
   });
 });
 
