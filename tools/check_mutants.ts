@@ -2,8 +2,9 @@
  * Mutants: known-wrong solutions kept with a lab's hidden tests, one realistic
  * bug each, that prove the tests can tell a wrong solution from a right one.
  *
- * A mutant lives in `grader/hidden/<slug>/mutants/<mutant-id>/` and holds only
- * the student files that differ from the solution, each starting with the line
+ * A mutant lives in `grader/hidden/<slug>/mutants/<mutant-id>/` and holds, for
+ * each student file it changes, a patch against the solution's file
+ * (`<file>.patch`, see mutant_patch.ts) whose first line is
  * `// Mutant: <the bug, in one sentence>`. `deno task check` lays it over the
  * solution in a fresh sandbox and runs the public and the hidden tests on it:
  * at least one hidden test must fail (the grader takes points for the bug), and
@@ -36,19 +37,20 @@ import {
 } from "../core/lab_env.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
 import { ENTRY_FILE, entrySource } from "../core/test_entry.ts";
+import { applyMutantPatch, PATCH_SUFFIX } from "./mutant_patch.ts";
 
 /** One known-wrong solution, as read from its folder. */
 export interface Mutant {
   /** The folder name: kebab-case, naming the bug. */
   id: string;
-  /** What the bug is: the text of the first file's `// Mutant:` line. */
+  /** What the bug is: the text of the first patch's `// Mutant:` line. */
   description: string;
   /**
    * A race between real threads (`// Mutant (racy):`), which a test can catch only most of the
    * time: a run that misses it is worth a warning, not a problem.
    */
   racy: boolean;
-  /** The student files it replaces, by name, with their text. */
+  /** The student files it replaces, by name, with their text (the solution's, patched). */
   files: Record<string, string>;
 }
 
@@ -73,40 +75,42 @@ const KEBAB_CASE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * What is wrong with a mutant's folder, or `[]`: its name must be kebab-case,
- * it must hold at least one file, only files the manifest lists as the
- * student's, none empty, each starting with a `// Mutant: …` line.
+ * it must hold at least one patch, each named after a file the manifest lists
+ * as the student's (`<file>.patch`), each starting with a `// Mutant: …` line.
  *
  * @example
  * ```ts
  * import { mutantProblems } from "./check_mutants.ts";
  * import type { LabEntry } from "../core/course.ts";
  * declare const lab: LabEntry; // files: ["adder.ts"]
- * mutantProblems(lab, "adds-one-too-many", { "adder.ts": "// Mutant: adds one too many\n…" }); // → []
+ * mutantProblems(lab, "adds-one-too-many", { "adder.ts.patch": "// Mutant: adds one too many\n…" }); // → []
  * ```
  */
 export function mutantProblems(
   lab: LabEntry,
   id: string,
-  files: Record<string, string>,
+  patches: Record<string, string>,
 ): string[] {
   const where = `grader/hidden/${lab.slug}/${MUTANTS_DIR}/${id}`;
   const problems: string[] = [];
   if (!KEBAB_CASE.test(id)) {
     problems.push(`${where}/: the folder name must be kebab-case, naming the bug`);
   }
-  const names = Object.keys(files);
+  const names = Object.keys(patches);
   if (names.length === 0) {
-    problems.push(`${where}/ holds no file: put the student files that differ from the solution`);
+    problems.push(
+      `${where}/ holds no patch: put one per student file the mutant changes (<file>${PATCH_SUFFIX})`,
+    );
   }
   for (const name of names) {
-    if (!lab.files.includes(name)) {
+    const file = name.slice(0, -PATCH_SUFFIX.length);
+    if (!name.endsWith(PATCH_SUFFIX) || !lab.files.includes(file)) {
       problems.push(
-        `${where}/${name} is not one of the student's files (${lab.files.join(", ")}): a mutant ` +
-          `replaces only those`,
+        `${where}/${name} is not a patch of one of the student's files (${
+          lab.files.map((one) => one + PATCH_SUFFIX).join(", ")
+        }): a mutant changes only those`,
       );
-    } else if (files[name].trim() === "") {
-      problems.push(`${where}/${name} is empty`);
-    } else if (!MUTANT_LINE.test(files[name])) {
+    } else if (!MUTANT_LINE.test(patches[name])) {
       problems.push(
         `${where}/${name} must start with a line "// Mutant: <the bug, in one sentence>" ` +
           `(or "// Mutant (racy): …" for a race between threads)`,
@@ -117,8 +121,9 @@ export function mutantProblems(
 }
 
 /**
- * Reads a lab's mutants, sorted by id, with what is wrong with their folders.
- * A mutant with a problem is left out of `mutants`.
+ * Reads a lab's mutants, sorted by id, each patch applied to the solution,
+ * with what is wrong with their folders. A mutant with a problem (a patch that
+ * no longer applies among them) is left out of `mutants`.
  *
  * @example
  * ```ts
@@ -144,14 +149,22 @@ export async function loadMutants(
   }
   for (const id of ids.sort()) {
     const dir = joinPath(base, id);
-    const files: Record<string, string> = {};
+    const patches: Record<string, string> = {};
     for (const name of await listFiles(dir)) {
-      files[name] = await Deno.readTextFile(joinPath(dir, name));
+      patches[name] = await Deno.readTextFile(joinPath(dir, name));
     }
-    const found = mutantProblems(lab, id, files);
+    const found = mutantProblems(lab, id, patches);
+    const files: Record<string, string> = {};
+    for (const [name, patch] of found.length > 0 ? [] : Object.entries(patches)) {
+      const file = name.slice(0, -PATCH_SUFFIX.length);
+      const solution = await Deno.readTextFile(joinPath(paths.solutions, lab.slug, file));
+      const applied = applyMutantPatch(patch, solution);
+      if (applied.ok) files[file] = applied.text;
+      else found.push(`grader/hidden/${lab.slug}/${MUTANTS_DIR}/${id}/${name}: ${applied.why}`);
+    }
     problems.push(...found);
     if (found.length > 0) continue;
-    const firstLine = files[Object.keys(files)[0]].split("\n")[0];
+    const firstLine = Object.values(patches)[0].split("\n")[0];
     mutants.push({
       id,
       description: firstLine.replace(/^\/\/ Mutant(?: \(racy\))?:\s*/, "").trim(),

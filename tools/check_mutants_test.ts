@@ -12,32 +12,32 @@ const lab: LabEntry = {
 };
 
 describe("mutantProblems", () => {
-  it("accepts a kebab-case folder of labelled student files", () => {
-    const files = { "adder.ts": "// Mutant: adds one too many.\nexport const x = 1;\n" };
-    assert.deepEqual(mutantProblems(lab, "adds-one-too-many", files), []);
-    const racy = {
-      "adder.ts": "// Mutant (racy): two threads add at once.\nexport const x = 1;\n",
-    };
+  it("accepts a kebab-case folder of labelled patches of student files", () => {
+    const patches = { "adder.ts.patch": "// Mutant: adds one too many.\n--- solution/adder.ts\n" };
+    assert.deepEqual(mutantProblems(lab, "adds-one-too-many", patches), []);
+    const racy = { "adder.ts.patch": "// Mutant (racy): two threads add at once.\n@@ -1 +1 @@\n" };
     assert.deepEqual(mutantProblems(lab, "adds-without-atomics", racy), []);
   });
 
-  it("names an empty folder, a stray file, an empty file and a missing label", () => {
+  it("names an empty folder, a patch of another file, a whole file and a missing label", () => {
     const where = "grader/hidden/01-adder/mutants";
     assert.deepEqual(mutantProblems(lab, "empty", {}), [
-      `${where}/empty/ holds no file: put the student files that differ from the solution`,
+      `${where}/empty/ holds no patch: put one per student file the mutant changes (<file>.patch)`,
     ]);
+    const notOurs =
+      "is not a patch of one of the student's files (adder.ts.patch, total.ts.patch): " +
+      "a mutant changes only those";
     assert.deepEqual(
       mutantProblems(lab, "Bad_Name", {
-        "helper.ts": "// Mutant: x\n",
-        "adder.ts": "  \n",
-        "total.ts": "export const total = 0; // Mutant: not on the first line\n",
+        "helper.ts.patch": "// Mutant: x\n",
+        "adder.ts": "// Mutant: a whole copy of the file\n",
+        "total.ts.patch": "--- solution/total.ts // Mutant: not on the first line\n",
       }),
       [
         `${where}/Bad_Name/: the folder name must be kebab-case, naming the bug`,
-        `${where}/Bad_Name/helper.ts is not one of the student's files (adder.ts, total.ts): ` +
-        "a mutant replaces only those",
-        `${where}/Bad_Name/adder.ts is empty`,
-        `${where}/Bad_Name/total.ts must start with a line "// Mutant: <the bug, in one sentence>" ` +
+        `${where}/Bad_Name/helper.ts.patch ${notOurs}`,
+        `${where}/Bad_Name/adder.ts ${notOurs}`,
+        `${where}/Bad_Name/total.ts.patch must start with a line "// Mutant: <the bug, in one sentence>" ` +
         `(or "// Mutant (racy): …" for a race between threads)`,
       ],
     );

@@ -3,6 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { exists, joinPath, walkFiles } from "../core/lab_env.ts";
+import { mutantPatch } from "./mutant_patch.ts";
 import { makeFixtureCourse } from "./testdata/make_fixture.ts";
 
 const onDeno = typeof Deno !== "undefined";
@@ -263,23 +264,47 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
         'import { it } from "node:test";\nimport { shout } from "./echo.ts";\nit("is a function", () => {\n  if (typeof shout !== "function") throw new Error("no");\n});\n',
       );
       await Deno.writeTextFile(file("solutions/02-echo/helper.ts"), "export const x = 1;\n");
-      // A mutant no test can catch (it is the solution), and two malformed ones.
+      // A mutant no test can catch (a comment), two malformed ones, one the solution moved
+      // away from, and one that does not type-check.
       const mutants = file("grader/hidden/01-adder/mutants");
-      await Deno.mkdir(`${mutants}/same-as-solution`);
-      await Deno.writeTextFile(
-        `${mutants}/same-as-solution/adder.ts`,
-        "// Mutant: nothing is wrong.\n" +
-          await Deno.readTextFile(file("solutions/01-adder/adder.ts")),
+      const solution = await Deno.readTextFile(file("solutions/01-adder/adder.ts"));
+      const mutant = async (id: string, name: string, text: string) => {
+        await Deno.mkdir(`${mutants}/${id}`, { recursive: true });
+        await Deno.writeTextFile(`${mutants}/${id}/${name}`, text);
+      };
+      await mutant(
+        "same-as-solution",
+        "adder.ts.patch",
+        mutantPatch(
+          "adder.ts",
+          solution,
+          solution + "// a comment\n",
+          "// Mutant: nothing is wrong.",
+        ),
       );
-      await Deno.mkdir(`${mutants}/Unlabelled`);
-      await Deno.writeTextFile(`${mutants}/Unlabelled/adder.ts`, "export const add = 1;\n");
-      await Deno.writeTextFile(`${mutants}/Unlabelled/helper.ts`, "// Mutant: a stray file\n");
-      await Deno.mkdir(`${mutants}/returns-a-string`);
-      await Deno.writeTextFile(
-        `${mutants}/returns-a-string/adder.ts`,
-        "// Mutant: add() returns its result as a string.\n" +
+      await mutant("Unlabelled", "adder.ts.patch", "--- solution/adder.ts\n+++ mutant/adder.ts\n");
+      await mutant("Unlabelled", "helper.ts.patch", "// Mutant: a stray file\n");
+      const moved = solution.replace("export function", "export  function");
+      await mutant(
+        "solution-moved-away",
+        "adder.ts.patch",
+        mutantPatch(
+          "adder.ts",
+          moved,
+          moved.replace("a + b", "a - b"),
+          "// Mutant: made against another solution.",
+        ),
+      );
+      await mutant(
+        "returns-a-string",
+        "adder.ts.patch",
+        mutantPatch(
+          "adder.ts",
+          solution,
           "export function add(a: number, b: number): number {\n  return `${a + b}`;\n}\n" +
-          "export function total(values: readonly number[]): number {\n  return values.length;\n}\n",
+            "export function total(values: readonly number[]): number {\n  return values.length;\n}\n",
+          "// Mutant: add() returns its result as a string.",
+        ),
       );
       const result = await tool("check.ts", ["--root", root, "--seeds", "2"]);
       assert.equal(result.code, 1, explain(result));
@@ -298,10 +323,12 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
           "01-adder: the mutant returns-a-string does not type-check: TS2322 [ERROR]: Type " +
           "'string' is not assignable to type 'number'.",
           "01-adder: grader/hidden/01-adder/mutants/Unlabelled/: the folder name must be kebab-case",
-          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/adder.ts must start with a line " +
-          '"// Mutant: <the bug, in one sentence>"',
-          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/helper.ts is not one of the " +
-          "student's files (adder.ts)",
+          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/adder.ts.patch must start with a " +
+          'line "// Mutant: <the bug, in one sentence>"',
+          "01-adder: grader/hidden/01-adder/mutants/Unlabelled/helper.ts.patch is not a patch of " +
+          "one of the student's files (adder.ts.patch)",
+          "01-adder: grader/hidden/01-adder/mutants/solution-moved-away/adder.ts.patch: it no " +
+          "longer applies to the solution's file",
         ]
       ) assert.ok(problems.includes(expected), `missing "${expected}"\n${explain(result)}`);
       assert.match(result.stdout, /\ncheck: \d+ problems in 2 labs/);

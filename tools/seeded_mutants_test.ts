@@ -22,6 +22,7 @@ import {
   seedRange,
 } from "../core/seeds.ts";
 import { runPassed, runTests, type TestRun } from "../core/test_runner.ts";
+import { applyMutantPatch, PATCH_SUFFIX } from "./mutant_patch.ts";
 
 const onDeno = typeof Deno !== "undefined";
 const fixtures = onDeno ? new URL("./testdata/seeded/", import.meta.url).pathname : "";
@@ -31,10 +32,11 @@ interface Mutant {
   slug: string;
   id: string;
   dir: string;
+  /** The patches, `<student file>.patch`. */
   files: string[];
 }
 
-/** Every fixture, as `<lab slug>/<mutant id>/<student file>.ts`. */
+/** Every fixture, as `<lab slug>/<mutant id>/<student file>.patch` (see mutant_patch.ts). */
 function listMutants(): Mutant[] {
   if (!onDeno) return [];
   const mutants: Mutant[] = [];
@@ -51,7 +53,7 @@ function listMutants(): Mutant[] {
 }
 
 describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
-  it("exist for labs 01, 03, 04 and 05, each file starting with its one-line description", async () => {
+  it("exist for labs 01, 03, 04 and 05, each patch starting with its one-line description", async () => {
     const mutants = listMutants();
     assert.deepEqual([...new Set(mutants.map((mutant) => mutant.slug))], [
       "01-goroutines",
@@ -79,12 +81,22 @@ describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
       const lab: LabEntry = found.lab;
       const sandbox = await createSandbox(paths!, lab, "solution", false);
       try {
-        for (const file of mutant.files) {
-          await Deno.copyFile(joinPath(mutant.dir, file), joinPath(sandbox.labDir, file));
+        const changed = mutant.files.map((patch) => patch.slice(0, -PATCH_SUFFIX.length));
+        for (const [index, file] of changed.entries()) {
+          const target = joinPath(sandbox.labDir, file);
+          const applied = applyMutantPatch(
+            await Deno.readTextFile(joinPath(mutant.dir, mutant.files[index])),
+            await Deno.readTextFile(target),
+          );
+          assert.ok(
+            applied.ok,
+            `${mutant.id}/${mutant.files[index]}: ${!applied.ok && applied.why}`,
+          );
+          await Deno.writeTextFile(target, applied.text);
         }
         // The public tests of the mutated files: the ones a student would run.
         const labFiles = await listFiles(sandbox.labDir);
-        const tests = mutant.files
+        const tests = changed
           .map((file) => file.replace(/\.ts$/, "_test.ts"))
           .filter((test) => labFiles.includes(test))
           .map((test) => `labs/${lab.slug}/${test}`);
