@@ -64,7 +64,8 @@ function awaitChange(cells: Int32Array, index: number, value: number, what: stri
 
 function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairReport {
   const pair = new PairCounter(cells, job.offset);
-  const report: PairReport = { reads: 0, violations: 0, first: null };
+  const report: PairReport = { reads: 0, violations: 0, first: null, interleaved: 0 };
+  let previous = 0;
   for (let i = 1; i <= job.times; i++) {
     think();
     pair.bump();
@@ -75,8 +76,30 @@ function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairRep
       report.violations++;
       report.first ??= [a, b];
     }
+    // This Worker bumped readEvery times since its previous read; more means another Worker did too.
+    if (a - previous > job.readEvery) report.interleaved++;
+    previous = a;
   }
   return report;
+}
+
+/** Increments per call of `incrementShared` in an `increment` job. */
+const CHUNK = 1000;
+
+/**
+ * Runs an `increment` job as calls of CHUNK increments, and counts the calls
+ * during which another Worker's increments landed on the cell: each is a few
+ * microseconds in which two Workers really ran the loop at once.
+ */
+function increment(cells: Int32Array, job: Extract<Job, { kind: "increment" }>): number {
+  let interleaved = 0;
+  for (let done = 0; done < job.times; done += CHUNK) {
+    const times = Math.min(CHUNK, job.times - done);
+    const before = Atomics.load(cells, job.index);
+    incrementShared(cells, job.index, times);
+    if (Atomics.load(cells, job.index) - before !== times) interleaved++;
+  }
+  return interleaved;
 }
 
 function consume(buffer: SharedArrayBuffer, job: Extract<Job, { kind: "consume" }>): ConsumeReport {
@@ -107,8 +130,7 @@ function runJob(job: Job, buffer: SharedArrayBuffer): unknown {
   const cells = new Int32Array(buffer);
   switch (job.kind) {
     case "increment":
-      incrementShared(cells, job.index, job.times);
-      return null;
+      return increment(cells, job);
     case "tickets":
       return Array.from({ length: job.times }, () => {
         think();
@@ -154,11 +176,57 @@ function runJob(job: Job, buffer: SharedArrayBuffer): unknown {
   }
 }
 
-port.onmessage = ({ data: { job, buffer, start } }) => {
+/** The start line's cells (see `JobMessage.start`). */
+const RELEASED = 0;
+const ARRIVED = 1;
+const GO = 2;
+const BEATS = 3;
+/** The longest the Workers of a run wait for each other at the start line before starting anyway. */
+const MEET_MS = 5;
+/** How recent a heartbeat must be to show that its Worker is on a core now. */
+const GLANCE_MS = 0.05;
+
+/**
+ * Returns once the Workers of the run are on a core at the same moment, or
+ * after MEET_MS (the job then starts anyway). Waking from `Atomics.wait`
+ * takes each thread a different while, and on a busy machine one Worker's
+ * whole job can run before the next is scheduled: a race between them could
+ * not show. So each Worker spins here, counting its own heartbeat, and the
+ * first to see as many heartbeats move at once as the machine has cores for
+ * them gives the signal to go.
+ */
+function meet(line: Int32Array, workers: number): void {
+  const seat = Atomics.add(line, ARRIVED, 1);
+  const together = Math.min(workers, navigator.hardwareConcurrency || 1);
+  const last = Int32Array.from({ length: workers }, (_, w) => Atomics.load(line, BEATS + w));
+  let looked = performance.now();
+  const deadline = looked + MEET_MS;
+  for (let spins = 1; Atomics.load(line, GO) === 0; spins++) {
+    Atomics.add(line, BEATS + seat, 1);
+    if (spins % 64 !== 0) continue;
+    // Who else moved since my last look? It counts only if that was a few
+    // microseconds ago: had this thread been descheduled meanwhile, the
+    // others may have moved while it was off its core, and be off theirs now.
+    const now = performance.now();
+    let present = 1;
+    for (let w = 0; w < workers; w++) {
+      const beat = Atomics.load(line, BEATS + w);
+      if (w !== seat && beat !== last[w]) present++;
+      last[w] = beat;
+    }
+    if ((present >= together && now - looked < GLANCE_MS) || now > deadline) {
+      Atomics.store(line, GO, 1);
+    }
+    looked = now;
+  }
+}
+
+port.onmessage = ({ data: { job, buffer, start, workers } }) => {
   try {
     const line = new Int32Array(start);
     port.postMessage({ type: "ready" });
-    awaitChange(line, 0, 0, "the start line");
+    awaitChange(line, RELEASED, 0, "the start line");
+    meet(line, workers);
     port.postMessage({ type: "done", value: runJob(job, buffer) });
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
