@@ -13,37 +13,42 @@ const workers = new SharedWorkerGroup(2);
 after(() => workers.terminate());
 
 /**
- * The Worker runs: a sleeping consumer takes each message as the producer's
- * notify wakes it; a polling one spins on take(0) and sees the state change
- * the moment it is stored, which is what catches a message published before
- * its values are written (the longer the message, the longer that moment).
+ * Runs with a sleeping consumer, which takes each message as the producer's
+ * notify wakes it, and with a polling one, which spins on take(0) and sees
+ * the state change the moment it is stored. A message published before its
+ * values are written shows only to a polling consumer that looks within that
+ * moment, which is widest while post() still runs in the interpreter: so the
+ * last runs are many short ones (each produce job loads mailbox.ts afresh).
  */
 const RUNS = [
-  { poll: false, capacity: 1, count: 2000 },
-  { poll: false, capacity: 16, count: 2000 },
-  { poll: true, capacity: 1, count: 2000 },
-  { poll: true, capacity: 1024, count: 2000 },
+  { poll: false, capacity: 1, count: 2000, runs: 1 },
+  { poll: false, capacity: 16, count: 2000, runs: 1 },
+  { poll: true, capacity: 1, count: 2000, runs: 1 },
+  { poll: true, capacity: 16, count: 300, runs: 12 },
 ];
 
 describe("mailbox (hidden)", () => {
-  for (const { poll, capacity, count } of RUNS) {
-    it(`a ${poll ? "polling" : "sleeping"} consumer Worker gets ${count} messages of up to ${capacity} values whole and in order`, async () => {
+  for (const { poll, capacity, count, runs } of RUNS) {
+    const many = runs === 1 ? "" : `in each of ${runs} runs with a freshly loaded producer, `;
+    it(`${many}a ${poll ? "polling" : "sleeping"} consumer Worker gets ${count} messages of up to ${capacity} values whole and in order`, async () => {
       const { Mailbox } = await loadMailbox();
       const group = await workers.get();
-      const [, report] = await group.run(
-        [
-          { kind: "produce", capacity, count, timeoutMs: 4000 },
-          { kind: "consume", capacity, count, timeoutMs: 4000, poll },
-        ],
-        new SharedArrayBuffer(Mailbox.bytesFor(capacity)),
-        LIMIT_MS,
-      );
-      assert.equal(report.received, count);
-      assert.equal(
-        report.wrong,
-        0,
-        `${report.wrong} messages were not as posted; first ${report.first}`,
-      );
+      for (let run = 1; run <= runs; run++) {
+        const [, report] = await group.run(
+          [
+            { kind: "produce", capacity, count, timeoutMs: 4000 },
+            { kind: "consume", capacity, count, timeoutMs: 4000, poll },
+          ],
+          new SharedArrayBuffer(Mailbox.bytesFor(capacity)),
+          LIMIT_MS,
+        );
+        assert.equal(report.received, count);
+        assert.equal(
+          report.wrong,
+          0,
+          `run ${run}: ${report.wrong} messages were not as posted; first ${report.first}`,
+        );
+      }
     });
   }
 
