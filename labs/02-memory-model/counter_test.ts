@@ -26,12 +26,12 @@ describe("counter", () => {
     const group = await workers.get();
     const times = 100_000;
     // A lost update needs two Workers in the loop at the same moment. The
-    // harness calls incrementShared 1000 increments at a time and reports how
-    // many calls overlapped another Worker's: the rounds go on until 50 did
+    // harness calls incrementShared 10 000 increments at a time and reports how
+    // many calls overlapped another Worker's: the rounds go on until 20 did
     // (the first round or two, unless the machine is busy), which makes a
     // racy loop fail near certainly and changes nothing for a correct one.
     let overlapping = 0;
-    for (let round = 1; round <= 40 && overlapping < 50; round++) {
+    for (let round = 1; round <= 40 && overlapping < 20; round++) {
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "increment", index: 0, times })),

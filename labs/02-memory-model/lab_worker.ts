@@ -84,12 +84,14 @@ function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairRep
 }
 
 /** Increments per call of `incrementShared` in an `increment` job. */
-const CHUNK = 1000;
+const CHUNK = 10_000;
 
 /**
  * Runs an `increment` job as calls of CHUNK increments, and counts the calls
- * during which another Worker's increments landed on the cell: each is a few
- * microseconds in which two Workers really ran the loop at once.
+ * during which another Worker's increments landed on the cell: each is some
+ * tens of microseconds in which two Workers really ran the loop at once.
+ * (Calls that long keep the harness's own steps between them a small part of
+ * the time, so that what it counts is overlap of your loops, not of its own.)
  */
 function increment(cells: Int32Array, job: Extract<Job, { kind: "increment" }>): number {
   let interleaved = 0;
@@ -197,7 +199,7 @@ const ARRIVED = 1;
 const GO = 2;
 const BEATS = 3;
 /** The longest the Workers of a run wait for each other at the start line before starting anyway. */
-const MEET_MS = 1;
+const MEET_MS = 3;
 /** How recent a heartbeat must be to show that its Worker is on a core now. */
 const GLANCE_MS = 0.05;
 

@@ -64,7 +64,7 @@ export interface ConsumeReport {
 /** The value each kind of job reports. */
 export interface JobResults {
   /**
-   * The job calls `incrementShared` 1000 increments at a time: how many of
+   * The job calls `incrementShared` 10 000 increments at a time: how many of
    * those calls saw another Worker's increments land meanwhile (0 when the
    * Workers never ran at once), a measure of how much a lost update had a chance.
    */

@@ -57,12 +57,12 @@ describe("shared mutex (hidden)", () => {
   // Workers' reads show that they interleaved enough for one to have shown (on a machine with a
   // free core per Worker, the first rounds), or, on a machine that runs them one after another,
   // up to as many bumps in all as a fixed-size test would need there.
-  it("four Workers x 20 000 bumps with a read every second never see a != b and lose nothing, in each of up to 60 rounds, until 5000 reads came right after another Worker's bump", async () => {
+  it("four Workers x 20 000 bumps with a read every second never see a != b and lose nothing, in each of up to 60 rounds, until 20 000 reads came right after another Worker's bump", async () => {
     const { PAIR_CELLS } = await loadMutex();
     const group = await workers.get();
     const times = 20_000;
     let interleaved = 0;
-    for (let round = 1; round <= 60 && interleaved < 5000; round++) {
+    for (let round = 1; round <= 60 && interleaved < 20_000; round++) {
       const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
       const reports = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 2 })),
