@@ -199,7 +199,7 @@ const ARRIVED = 1;
 const GO = 2;
 const BEATS = 3;
 /** The longest the Workers of a run wait for each other at the start line before starting anyway. */
-const MEET_MS = 3;
+const MEET_MS = 1;
 /** How recent a heartbeat must be to show that its Worker is on a core now. */
 const GLANCE_MS = 0.05;
 
