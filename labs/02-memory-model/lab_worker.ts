@@ -1,8 +1,9 @@
 /**
  * The Worker side of the lab's harness (given: you do not edit it). Each
- * Worker loads your modules, takes one job at a time from
- * `worker_group.ts`, waits at the start line with the others, runs the job
- * on the shared buffer, and reports back.
+ * Worker takes one job at a time from `worker_group.ts`, loads the module of
+ * your part that the job exercises (the first job of a part loads it, so a
+ * part that does not load yet fails only its own jobs), waits at the start
+ * line with the others, runs the job on the shared buffer, and reports back.
  *
  * @example
  * ```ts ignore
@@ -11,10 +12,8 @@
  * ```
  * @module
  */
-import { incrementShared, nextTicket } from "./counter.ts";
-import { PairCounter, SharedMutex } from "./shared_mutex.ts";
-import { Mailbox } from "./mailbox.ts";
-import { counterIndex } from "./false_sharing.ts";
+import type * as Counter from "./counter.ts";
+import type * as Mailboxes from "./mailbox.ts";
 import {
   type ConsumeReport,
   type Job,
@@ -62,8 +61,10 @@ function awaitChange(cells: Int32Array, index: number, value: number, what: stri
   }
 }
 
-function pairs(cells: Int32Array, job: Extract<Job, { kind: "pairs" }>): PairReport {
-  const pair = new PairCounter(cells, job.offset);
+function pairs(
+  pair: { bump(): void; read(): [number, number] },
+  job: Extract<Job, { kind: "pairs" }>,
+): PairReport {
   const report: PairReport = { reads: 0, violations: 0, first: null, interleaved: 0 };
   let previous = 0;
   for (let i = 1; i <= job.times; i++) {
@@ -93,7 +94,11 @@ const CHUNK = 10_000;
  * (Calls that long keep the harness's own steps between them a small part of
  * the time, so that what it counts is overlap of your loops, not of its own.)
  */
-function increment(cells: Int32Array, job: Extract<Job, { kind: "increment" }>): number {
+function increment(
+  cells: Int32Array,
+  job: Extract<Job, { kind: "increment" }>,
+  incrementShared: typeof Counter.incrementShared,
+): number {
   let interleaved = 0;
   for (let done = 0; done < job.times; done += CHUNK) {
     const times = Math.min(CHUNK, job.times - done);
@@ -104,8 +109,10 @@ function increment(cells: Int32Array, job: Extract<Job, { kind: "increment" }>):
   return interleaved;
 }
 
-function consume(buffer: SharedArrayBuffer, job: Extract<Job, { kind: "consume" }>): ConsumeReport {
-  const mailbox = new Mailbox(buffer, job.capacity);
+function consume(
+  mailbox: { take(timeoutMs: number): number[] | null },
+  job: Extract<Job, { kind: "consume" }>,
+): ConsumeReport {
   const report: ConsumeReport = { received: 0, wrong: 0, first: null };
   for (let k = 0; k < job.count; k++) {
     let values = mailbox.take(job.poll ? 0 : job.timeoutMs);
@@ -132,63 +139,80 @@ function consume(buffer: SharedArrayBuffer, job: Extract<Job, { kind: "consume" 
 let copies = 0;
 
 /**
- * A copy of mailbox.ts loaded afresh, so that a `produce` job starts with
- * code that has never run. Such code runs in the interpreter for its first
- * few hundred calls, several times slower than once compiled, so that any
- * moment `post()` leaves open between two of its writes is wider, and a
- * polling receiver has a real chance to look right then.
+ * Loads what `job` needs and returns it ready to run. A `produce` job gets a
+ * copy of mailbox.ts loaded afresh, so that it starts with code that has
+ * never run. Such code runs in the interpreter for its first few hundred
+ * calls, several times slower than once compiled, so that any moment
+ * `post()` leaves open between two of its writes is wider, and a polling
+ * receiver has a real chance to look right then.
  */
-async function freshMailbox(): Promise<typeof Mailbox> {
-  const module: { Mailbox: typeof Mailbox } = await import(`./mailbox.ts?copy=${++copies}`);
-  return module.Mailbox;
-}
-
-function runJob(job: Job, buffer: SharedArrayBuffer, Poster: typeof Mailbox): unknown {
+async function prepare(job: Job, buffer: SharedArrayBuffer): Promise<() => unknown> {
   const cells = new Int32Array(buffer);
   switch (job.kind) {
-    case "increment":
-      return increment(cells, job);
-    case "tickets":
-      return Array.from({ length: job.times }, () => {
-        think();
-        return nextTicket(cells, job.index);
-      });
-    case "pairs":
-      return pairs(cells, job);
+    case "increment": {
+      const { incrementShared } = await import("./counter.ts");
+      return () => increment(cells, job, incrementShared);
+    }
+    case "tickets": {
+      const { nextTicket } = await import("./counter.ts");
+      return () =>
+        Array.from({ length: job.times }, () => {
+          think();
+          return nextTicket(cells, job.index);
+        });
+    }
+    case "pairs": {
+      const { PairCounter } = await import("./shared_mutex.ts");
+      return () => pairs(new PairCounter(cells, job.offset), job);
+    }
     case "hold": {
-      const mutex = new SharedMutex(cells, job.mutexIndex);
-      mutex.lock();
-      Atomics.store(cells, job.markIndex, 1);
-      Atomics.notify(cells, job.markIndex);
-      block(job.holdMs);
-      Atomics.store(cells, job.markIndex, 2);
-      mutex.unlock();
-      return null;
+      const { SharedMutex } = await import("./shared_mutex.ts");
+      return () => {
+        const mutex = new SharedMutex(cells, job.mutexIndex);
+        mutex.lock();
+        Atomics.store(cells, job.markIndex, 1);
+        Atomics.notify(cells, job.markIndex);
+        block(job.holdMs);
+        Atomics.store(cells, job.markIndex, 2);
+        mutex.unlock();
+        return null;
+      };
     }
     case "lockAfter": {
-      awaitChange(cells, job.markIndex, 0, "the holder to take the mutex");
-      const mutex = new SharedMutex(cells, job.mutexIndex);
-      mutex.lock();
-      const mark = Atomics.load(cells, job.markIndex);
-      mutex.unlock();
-      return mark;
+      const { SharedMutex } = await import("./shared_mutex.ts");
+      return () => {
+        awaitChange(cells, job.markIndex, 0, "the holder to take the mutex");
+        const mutex = new SharedMutex(cells, job.mutexIndex);
+        mutex.lock();
+        const mark = Atomics.load(cells, job.markIndex);
+        mutex.unlock();
+        return mark;
+      };
     }
     case "produce": {
-      const mailbox = new Poster(buffer, job.capacity);
-      for (let k = 0; k < job.count; k++) {
-        if (!mailbox.post(messageFor(k, job.capacity), job.timeoutMs)) {
-          throw new Error(`post of message ${k} found the slot full for ${job.timeoutMs} ms`);
+      const { Mailbox }: typeof Mailboxes = await import(`./mailbox.ts?copy=${++copies}`);
+      return () => {
+        const mailbox = new Mailbox(buffer, job.capacity);
+        for (let k = 0; k < job.count; k++) {
+          if (!mailbox.post(messageFor(k, job.capacity), job.timeoutMs)) {
+            throw new Error(`post of message ${k} found the slot full for ${job.timeoutMs} ms`);
+          }
         }
-      }
-      return null;
+        return null;
+      };
     }
-    case "consume":
-      return consume(buffer, job);
+    case "consume": {
+      const { Mailbox } = await import("./mailbox.ts");
+      return () => consume(new Mailbox(buffer, job.capacity), job);
+    }
     case "hits": {
-      const index = counterIndex(job.worker, job.layout);
-      const began = performance.now();
-      for (let i = 0; i < job.times; i++) Atomics.add(cells, index, 1);
-      return performance.now() - began;
+      const { counterIndex } = await import("./false_sharing.ts");
+      return () => {
+        const index = counterIndex(job.worker, job.layout);
+        const began = performance.now();
+        for (let i = 0; i < job.times; i++) Atomics.add(cells, index, 1);
+        return performance.now() - began;
+      };
     }
   }
 }
@@ -240,12 +264,12 @@ function meet(line: Int32Array, workers: number): void {
 
 port.onmessage = async ({ data: { job, buffer, start, workers } }) => {
   try {
-    const Poster = job.kind === "produce" ? await freshMailbox() : Mailbox;
+    const task = await prepare(job, buffer);
     const line = new Int32Array(start);
     port.postMessage({ type: "ready" });
     awaitChange(line, RELEASED, 0, "the start line");
     meet(line, workers);
-    port.postMessage({ type: "done", value: runJob(job, buffer, Poster) });
+    port.postMessage({ type: "done", value: task() });
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     port.postMessage({ type: "failed", message });

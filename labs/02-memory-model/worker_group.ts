@@ -169,8 +169,10 @@ export class WorkerGroup {
   }
 
   /**
-   * Starts `size` Workers and resolves once each has loaded `lab_worker.ts`
-   * and your modules; rejects with the module's error if one fails to load.
+   * Starts `size` Workers and resolves once each has loaded `lab_worker.ts`;
+   * rejects with the error if one fails to load. (Each Worker loads the module
+   * of a part when the first job of that part comes: a part that does not load
+   * fails the runs that need it, saying why.)
    */
   static async start(size: number, timeoutMs = START_TIMEOUT_MS): Promise<WorkerGroup> {
     const group = new WorkerGroup([]);
