@@ -24,14 +24,15 @@ describe("counter", () => {
 
   it("four Workers incrementing one cell at once lose no increment", async () => {
     const group = await workers.get();
-    const times = 100_000;
     // A lost update needs two Workers in the loop at the same moment. The
     // harness calls incrementShared 10 000 increments at a time and reports how
     // many calls overlapped another Worker's: the rounds go on until 20 did
     // (the first round or two, unless the machine is busy), which makes a
-    // racy loop fail near certainly and changes nothing for a correct one.
+    // racy loop fail near certainly and changes nothing for a correct one. A
+    // busy machine runs short loops one after another, so each round doubles.
     let overlapping = 0;
-    for (let round = 1; round <= 40 && overlapping < 20; round++) {
+    for (let round = 1; round <= 6 && overlapping < 20; round++) {
+      const times = Math.min(500_000, 50_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "increment", index: 0, times })),
@@ -50,13 +51,13 @@ describe("counter", () => {
 
   it("four Workers taking tickets at once never get the same one", async () => {
     const group = await workers.get();
-    const times = 10_000;
     // Two tickets can be the same only if two Workers took them at the same
     // moment: the rounds go on until 20 000 tickets were taken right after
     // another Worker's (a ticket that is not the one after this Worker's
-    // previous), or, on a busy machine, for up to 30 rounds.
+    // previous), or, on a busy machine, for up to 6 rounds, each twice as long.
     let interleaved = 0;
-    for (let round = 1; round <= 30 && interleaved < 20_000; round++) {
+    for (let round = 1; round <= 6 && interleaved < 20_000; round++) {
+      const times = Math.min(100_000, 10_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "tickets", index: 0, times })),

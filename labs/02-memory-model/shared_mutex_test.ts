@@ -54,14 +54,15 @@ describe("shared mutex", () => {
 
   it("four Workers bumping one PairCounter lose no bump and never read a != b", async () => {
     const group = await workers.get();
-    const times = 20_000;
     // Two Workers must be inside bump() or read() at the same moment for a
     // race to show. Each Worker reports the reads that found another Worker's
     // bump since its previous read: the rounds go on until 2000 such reads
-    // (or, on a busy machine, for up to 30 rounds), which makes a race near
-    // certain to show for an unguarded pair, and changes nothing for a guarded one.
+    // (or, on a busy machine, for up to 6 rounds, each twice as long), which
+    // makes a race near certain to show for an unguarded pair, and changes
+    // nothing for a guarded one.
     let interleaved = 0;
-    for (let round = 1; round <= 30 && interleaved < 2000; round++) {
+    for (let round = 1; round <= 6 && interleaved < 2000; round++) {
+      const times = Math.min(200_000, 20_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
       const reports = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 4 })),

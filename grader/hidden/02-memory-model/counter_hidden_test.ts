@@ -6,11 +6,12 @@ import { SharedWorkerGroup } from "./worker_group.ts";
 const LIMIT_MS = 6000;
 /*
  * A race shows only while Workers really run at the same moment. The racing
- * tests below repeat short rounds until the Workers' own reports show that
- * they ran interleaved enough for a race to have shown: on a machine with a
- * free core per Worker that is the first round or two. A busy machine, which
- * runs them one after another, gets more rounds, up to as many steps in all as
- * a fixed-size test would need there.
+ * tests below repeat rounds until the Workers' own reports show that they ran
+ * interleaved enough for a race to have shown: on a machine with a free core
+ * per Worker that is the first round or two. A busy machine runs short loops
+ * one after another, each within its time slice, where no race can show; so
+ * each round is twice as long as the one before, up to loops long enough to
+ * be preempted midway, and as many steps in all as a fixed-size test takes.
  */
 
 // Loaded inside each test, after the harness above.
@@ -21,11 +22,11 @@ const workers = new SharedWorkerGroup(4);
 after(() => workers.terminate());
 
 describe("counter (hidden)", () => {
-  it("four Workers x 100 000 increments of one cell total exactly 400 000 in each of up to 50 rounds, until 20 of their 10 000-increment calls ran at once with another Worker's", async () => {
+  it("four Workers incrementing one cell lose no increment in rounds of 100 000 each, doubling up to 1 000 000, until 20 of their 10 000-increment calls ran at once with another Worker's (at most 8 rounds)", async () => {
     const group = await workers.get();
-    const times = 100_000;
     let interleaved = 0;
-    for (let round = 1; round <= 50 && interleaved < 20; round++) {
+    for (let round = 1; round <= 8 && interleaved < 20; round++) {
+      const times = Math.min(1_000_000, 100_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(
         Array.from({ length: 4 }, () => ({ kind: "increment", index: 0, times })),
@@ -65,11 +66,11 @@ describe("counter (hidden)", () => {
     assert.deepEqual(Array.from(cells), [0, 15]);
   });
 
-  it("four Workers x 10 000 tickets from a counter at 1000 get each of 1000..40 999 exactly once in each of up to 60 rounds, until 50 000 tickets were taken right after another Worker's", async () => {
+  it("four Workers taking tickets from a counter at 1000 get each number from 1000 on exactly once in rounds of 10 000 each, doubling up to 200 000, until 50 000 tickets were taken right after another Worker's (at most 7 rounds)", async () => {
     const group = await workers.get();
-    const times = 10_000;
     let interleaved = 0;
-    for (let round = 1; round <= 60 && interleaved < 50_000; round++) {
+    for (let round = 1; round <= 7 && interleaved < 50_000; round++) {
+      const times = Math.min(200_000, 10_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(8);
       new Int32Array(buffer)[1] = 1000;
       const perWorker = await group.run(
