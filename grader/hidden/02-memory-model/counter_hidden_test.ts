@@ -22,10 +22,10 @@ const workers = new SharedWorkerGroup(4);
 after(() => workers.terminate());
 
 describe("counter (hidden)", () => {
-  it("four Workers incrementing one cell lose no increment in rounds of 100 000 each, doubling up to 1 000 000, until 20 of their 10 000-increment calls ran at once with another Worker's (at most 8 rounds)", async () => {
+  it("four Workers incrementing one cell lose no increment in rounds of 100 000 each, doubling up to 1 000 000, until 20 of their 10 000-increment calls ran at once with another Worker's (at most 12 rounds)", async () => {
     const group = await workers.get();
     let interleaved = 0;
-    for (let round = 1; round <= 8 && interleaved < 20; round++) {
+    for (let round = 1; round <= 12 && interleaved < 20; round++) {
       const times = Math.min(1_000_000, 100_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(

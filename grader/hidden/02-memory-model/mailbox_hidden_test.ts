@@ -24,7 +24,7 @@ const RUNS = [
   { poll: false, capacity: 1, count: 2000, runs: 1 },
   { poll: false, capacity: 16, count: 2000, runs: 1 },
   { poll: true, capacity: 1, count: 2000, runs: 1 },
-  { poll: true, capacity: 16, count: 300, runs: 20 },
+  { poll: true, capacity: 16, count: 300, runs: 30 },
 ];
 
 describe("mailbox (hidden)", () => {
