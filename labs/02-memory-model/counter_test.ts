@@ -31,7 +31,7 @@ describe("counter", () => {
     // racy loop fail near certainly and changes nothing for a correct one. A
     // busy machine runs short loops one after another, so each round doubles.
     let overlapping = 0;
-    for (let round = 1; round <= 6 && overlapping < 20; round++) {
+    for (let round = 1; round <= 10 && overlapping < 20; round++) {
       const times = Math.min(500_000, 50_000 * 2 ** (round - 1));
       const buffer = new SharedArrayBuffer(4);
       const perWorker = await group.run(
