@@ -1,8 +1,12 @@
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Panic } from "../primitives/mod.ts";
-import { WorkerGroup } from "./worker_group.ts";
+import { SharedWorkerGroup } from "./worker_group.ts";
 import { LOCKED, PAIR_CELLS, PairCounter, SharedMutex, UNLOCKED } from "./shared_mutex.ts";
+
+// One group for the file: starting Workers costs more CPU than a round of the tests.
+const workers = new SharedWorkerGroup(4);
+after(() => workers.terminate());
 
 describe("shared mutex", () => {
   it("lock, tryLock and unlock move the cell between UNLOCKED and LOCKED, seen from any view of it", () => {
@@ -39,46 +43,43 @@ describe("shared mutex", () => {
   });
 
   it("lock() in a Worker waits until the Worker holding the mutex unlocks it", async () => {
-    const group = await WorkerGroup.start(2);
-    try {
-      // cells: [mutex, mark]; the holder sets mark 1 once it holds the mutex, 2 just before unlocking.
-      const [, mark] = await group.run([
-        { kind: "hold", mutexIndex: 0, markIndex: 1, holdMs: 200 },
-        { kind: "lockAfter", mutexIndex: 0, markIndex: 1 },
-      ], new SharedArrayBuffer(8));
-      assert.equal(mark, 2, "the second Worker got the mutex while the first still held it");
-    } finally {
-      group.terminate();
-    }
+    const group = await workers.get();
+    // cells: [mutex, mark]; the holder sets mark 1 once it holds the mutex, 2 just before unlocking.
+    const [, mark] = await group.run([
+      { kind: "hold", mutexIndex: 0, markIndex: 1, holdMs: 200 },
+      { kind: "lockAfter", mutexIndex: 0, markIndex: 1 },
+    ], new SharedArrayBuffer(8));
+    assert.equal(mark, 2, "the second Worker got the mutex while the first still held it");
   });
 
   it("four Workers bumping one PairCounter lose no bump and never read a != b", async () => {
-    const group = await WorkerGroup.start(4);
-    try {
-      const times = 200_000;
-      // Two Workers must be inside bump() or read() at the same moment for a
-      // race to show; three rounds make that near certain for an unguarded
-      // pair, and change nothing for a guarded one.
-      for (let round = 1; round <= 3; round++) {
-        const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
-        const reports = await group.run(
-          Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 4 })),
-          buffer,
+    const group = await workers.get();
+    // Two Workers must be inside bump() or read() at the same moment for a
+    // race to show. Each Worker reports the reads that found another Worker's
+    // bump since its previous read: the rounds go on until 2000 such reads
+    // (or, on a busy machine, for up to 6 rounds, each twice as long), which
+    // makes a race near certain to show for an unguarded pair, and changes
+    // nothing for a guarded one.
+    let interleaved = 0;
+    for (let round = 1; round <= 6 && interleaved < 2000; round++) {
+      const times = Math.min(200_000, 20_000 * 2 ** (round - 1));
+      const buffer = new SharedArrayBuffer(PAIR_CELLS * 4);
+      const reports = await group.run(
+        Array.from({ length: 4 }, () => ({ kind: "pairs", offset: 0, times, readEvery: 4 })),
+        buffer,
+      );
+      for (const [i, report] of reports.entries()) {
+        assert.equal(
+          report.violations,
+          0,
+          `round ${round}: Worker ${i} read a != b ${report.violations} times out of ` +
+            `${report.reads}, first ${JSON.stringify(report.first)}: a read came between the ` +
+            `two increments of a bump`,
         );
-        for (const [i, report] of reports.entries()) {
-          assert.equal(
-            report.violations,
-            0,
-            `round ${round}: Worker ${i} read a != b ${report.violations} times out of ` +
-              `${report.reads}, first ${JSON.stringify(report.first)}: a read came between the ` +
-              `two increments of a bump`,
-          );
-        }
-        const [, a, b] = new Int32Array(buffer);
-        assert.deepEqual([a, b], [4 * times, 4 * times], `round ${round}: bumps were lost`);
       }
-    } finally {
-      group.terminate();
+      const [, a, b] = new Int32Array(buffer);
+      assert.deepEqual([a, b], [4 * times, 4 * times], `round ${round}: bumps were lost`);
+      interleaved += reports.reduce((n, r) => n + r.interleaved, 0);
     }
   });
 });

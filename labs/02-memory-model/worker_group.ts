@@ -41,11 +41,17 @@ export type Job =
   | { kind: "consume"; capacity: number; count: number; timeoutMs: number; poll: boolean }
   | { kind: "hits"; worker: number; layout: Layout; times: number };
 
-/** What a `pairs` job saw: reads where `a !== b`, and the first of them. */
+/**
+ * What a `pairs` job saw: reads where `a !== b`, and the first of them; and
+ * reads that found `a` moved on by more than this Worker's own bumps since its
+ * previous read, that is, with another Worker's bump in between (a measure of
+ * how much the Workers really overlapped).
+ */
 export interface PairReport {
   reads: number;
   violations: number;
   first: [number, number] | null;
+  interleaved: number;
 }
 
 /** What a `consume` job received: messages taken, those not as posted, and the first of those. */
@@ -57,7 +63,12 @@ export interface ConsumeReport {
 
 /** The value each kind of job reports. */
 export interface JobResults {
-  increment: null;
+  /**
+   * The job calls `incrementShared` 10 000 increments at a time: how many of
+   * those calls saw another Worker's increments land meanwhile (0 when the
+   * Workers never ran at once), a measure of how much a lost update had a chance.
+   */
+  increment: number;
   tickets: number[];
   pairs: PairReport;
   hold: null;
@@ -80,8 +91,14 @@ export type WorkerReport =
 export interface JobMessage {
   job: Job;
   buffer: SharedArrayBuffer;
-  /** `Int32Array` cell 0 turns 1 when every Worker of the run is ready. */
+  /**
+   * The start line, `Int32Array` cells: 0 turns 1 when every Worker of the
+   * run is ready; 1 counts the Workers that woke up since; 2 turns 1 when they
+   * go; then one heartbeat per Worker while it waits for the others.
+   */
   start: SharedArrayBuffer;
+  /** How many Workers take part in the run (they meet at the start line). */
+  workers: number;
 }
 
 /**
@@ -146,9 +163,16 @@ export class WorkerGroup {
     return this.#slots.length;
   }
 
+  /** Whether {@linkcode WorkerGroup.terminate} ran (also after a failed or timed-out run). */
+  get terminated(): boolean {
+    return this.#terminated;
+  }
+
   /**
-   * Starts `size` Workers and resolves once each has loaded `lab_worker.ts`
-   * and your modules; rejects with the module's error if one fails to load.
+   * Starts `size` Workers and resolves once each has loaded `lab_worker.ts`;
+   * rejects with the error if one fails to load. (Each Worker loads the module
+   * of a part when the first job of that part comes: a part that does not load
+   * fails the runs that need it, saying why.)
    */
   static async start(size: number, timeoutMs = START_TIMEOUT_MS): Promise<WorkerGroup> {
     const group = new WorkerGroup([]);
@@ -202,7 +226,7 @@ export class WorkerGroup {
     if (jobs.length > this.#slots.length) {
       throw new RangeError(`${jobs.length} jobs for a group of ${this.#slots.length} Workers`);
     }
-    const start = new Int32Array(new SharedArrayBuffer(4));
+    const start = new Int32Array(new SharedArrayBuffer((3 + jobs.length) * 4));
     const finished = new Set<number>();
     let readyCount = 0;
     let releaseAll = () => {};
@@ -220,7 +244,12 @@ export class WorkerGroup {
           }
           if (report.type === "failed") slot.onFailure(report.message);
         };
-        const message: JobMessage = { job, buffer, start: start.buffer as SharedArrayBuffer };
+        const message: JobMessage = {
+          job,
+          buffer,
+          start: start.buffer as SharedArrayBuffer,
+          workers: jobs.length,
+        };
         slot.worker.postMessage(message);
       })
     );
@@ -250,5 +279,50 @@ export class WorkerGroup {
   terminate(): void {
     this.#terminated = true;
     for (const slot of this.#slots) slot.worker.terminate();
+  }
+}
+
+/**
+ * One {@linkcode WorkerGroup} for a whole test file: started by the first
+ * test that needs it (a Worker costs tens of milliseconds of CPU to start),
+ * and started again after a failed run terminated it, so that one test's hung
+ * Worker does not fail the tests after it.
+ *
+ * @example
+ * ```ts ignore
+ * import { after, it } from "node:test";
+ * import { SharedWorkerGroup } from "./worker_group.ts";
+ *
+ * const workers = new SharedWorkerGroup(4);
+ * after(() => workers.terminate());
+ * it("runs on the file's Workers", async () => {
+ *   const group = await workers.get();
+ *   await group.run([{ kind: "increment", index: 0, times: 10 }], new SharedArrayBuffer(4));
+ * });
+ * ```
+ */
+export class SharedWorkerGroup {
+  readonly #size: number;
+  #group: Promise<WorkerGroup> | null = null;
+
+  /** A group of `size` Workers, not started until {@linkcode SharedWorkerGroup.get}. */
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** The running group: the same one as last time, unless it was terminated. */
+  async get(): Promise<WorkerGroup> {
+    const current = this.#group === null ? null : await this.#group.catch(() => null);
+    if (current === null || current.terminated) {
+      this.#group = WorkerGroup.start(this.#size);
+    }
+    return this.#group!;
+  }
+
+  /** Stops the Workers, if they were started; a later `get` starts new ones. */
+  async terminate(): Promise<void> {
+    const current = this.#group === null ? null : await this.#group.catch(() => null);
+    this.#group = null;
+    current?.terminate();
   }
 }
