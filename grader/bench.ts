@@ -203,7 +203,7 @@ if (import.meta.main) {
   console.log(
     [
       `${result.studentLabs} student-labs (${
-        starters > 0 ? `every ${starters}th student hands in the starters` : "all solutions"
+        starters > 0 ? `1 student in ${starters} hands in the starters` : "all solutions"
       }), --jobs ${jobs}, seeds ${seeds.join(",") || "none"}`,
       `total ${s(result.totalMs)}; ${s(result.perStudentLabMs)} of wall time per student-lab`,
       `at that pace 200 students × 6 labs take ${
