@@ -454,6 +454,11 @@ export async function runSandbox(
         }
       }
     };
+    if (passes.length === 0) {
+      outcome.report = [];
+      outcome.problem = `grader/hidden/${lab.slug}/ holds no hidden test file to run`;
+      return finish(outcome, started);
+    }
     const batch = await runPasses(passes, setup.typeCheck === true);
     if (batch === undefined) return finish(outcome, started);
     const failedFirst = new Set(

@@ -266,4 +266,17 @@ export function total(values: number[]): number {
       await Deno.remove(root, { recursive: true });
     }
   });
+  it("says a lab with no hidden test file has nothing to run, instead of failing", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      const fixturePaths = coursePaths(root);
+      await Deno.remove(joinPath(fixturePaths.hidden, "01-adder", "adder_hidden_test.ts"));
+      const adder = (await loadCourse(fixturePaths)).labs.find((one) => one.slug === "01-adder")!;
+      const outcome = await runSandbox(fixturePaths, adder, { kind: "solution" }, DEFAULT_LIMITS);
+      assert.deepEqual(outcome.report, []);
+      assert.equal(outcome.problem, "grader/hidden/01-adder/ holds no hidden test file to run");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
 });
