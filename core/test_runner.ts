@@ -297,13 +297,19 @@ interface ProcessStat {
 const PAGE_SIZE = 4096;
 const MEMORY_POLL_MS = 250;
 
-async function processStats(): Promise<ProcessStat[] | undefined> {
+/**
+ * Every process's parent, group, start time and resident memory, from /proc.
+ * Read synchronously: a scan of a few hundred small files takes well under a
+ * millisecond so, where reading them one awaited call at a time costs ten
+ * times the CPU, and a grader polls it four times a second for every run.
+ */
+function processStats(): ProcessStat[] | undefined {
   const stats: ProcessStat[] = [];
   try {
-    for await (const entry of Deno.readDir("/proc")) {
+    for (const entry of Deno.readDirSync("/proc")) {
       if (!/^\d+$/.test(entry.name)) continue;
       try {
-        const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+        const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
         // The command name (field 2) may hold spaces: fields are counted after its ")".
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         stats.push({
@@ -332,14 +338,14 @@ async function processStats(): Promise<ProcessStat[] | undefined> {
  * @example
  * ```ts
  * import { runProcesses } from "./test_runner.ts";
- * const run = await runProcesses(12345);
+ * const run = runProcesses(12345);
  * console.log(run?.pids.length, run?.residentBytes); // → 3 73400320
  * ```
  */
-export async function runProcesses(
+export function runProcesses(
   root: number,
-): Promise<{ pids: number[]; residentBytes: number; started: Map<number, string> } | undefined> {
-  const stats = await processStats();
+): { pids: number[]; residentBytes: number; started: Map<number, string> } | undefined {
+  const stats = processStats();
   if (stats === undefined) return undefined;
   const children = new Map<number, ProcessStat[]>();
   for (const stat of stats) children.set(stat.parent, [...children.get(stat.parent) ?? [], stat]);
@@ -371,7 +377,7 @@ function watchRunMemory(
   const seen = new Map<number, string>();
   const poll = async () => {
     while (!stopped) {
-      const run = await runProcesses(root);
+      const run = runProcesses(root);
       if (run === undefined) return; // no /proc: nothing to watch with
       for (const [pid, started] of run.started) seen.set(pid, started);
       if (run.residentBytes > maxBytes && !stopped) {
