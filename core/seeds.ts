@@ -23,6 +23,7 @@
 
 import { pathToFileURL } from "node:url";
 import { joinPath } from "./lab_env.ts";
+import { ENTRY_FILE, entrySource, SEED_MARKER_PREFIX } from "./test_entry.ts";
 import { runPassed, runTests, type TestRun } from "./test_runner.ts";
 
 /** The environment variable the primitives read their seed from (contract 2). */
@@ -331,17 +332,15 @@ export interface BatchRun {
   timeoutMs: number;
 }
 
-const markerPrefix = "under PRIMITIVES_SEED=";
-
 /**
- * Runs `files` under each of `seeds` in ONE `deno test` process: a generated
- * test module imports every file once per seed (a query string makes each
- * import a fresh copy of the module, with its own tests), each copy after a
- * marker test that calls `runtime.setSeed(seed)`. The seed a failing test ran
- * under is the marker that ran last before it. A seed's tests then start with
- * the primitives in whatever state the previous seeds left them (task ids,
- * pooled waiters, a leaked task), not fresh as in a run of its own, so a
- * flagged seed must be replayed alone before it is reported.
+ * Runs `files` under each of `seeds` in ONE `deno test` process, through the
+ * entry module of core/test_entry.ts: the first seed from the environment, as
+ * in a run of its own; each later one after a marker test that switches to it,
+ * on fresh copies of the test modules. The seed a failing test ran under is
+ * the one whose pass was running. A later seed's tests start with the
+ * primitives in whatever state the earlier seeds left them (task ids, pooled
+ * waiters, a leaked task), not fresh as in a run of its own, so a flagged seed
+ * must be replayed alone before it is reported.
  *
  * @example
  * ```ts
@@ -361,18 +360,15 @@ export async function runSeedBatch(batch: BatchRun): Promise<BatchOutcome> {
   const dir = await Deno.makeTempDir({ prefix: "seed-batch-" });
   try {
     const url = (path: string) => pathToFileURL(joinPath(batch.cwd, path)).href;
-    const module = [
-      'import { it } from "node:test";',
-      `import { runtime } from ${JSON.stringify(url(joinPath(batch.primitives, "mod.ts")))};`,
-      `for (const seed of ${JSON.stringify(batch.seeds)}) {`,
-      `  it(\`${markerPrefix}\${seed}\`, () => runtime.setSeed(seed));`,
-      ...batch.files.map((file) => `  await import(\`${url(file)}?seed=\${seed}\`);`),
-      "}",
-      "",
-    ].join("\n");
-    const entry = joinPath(dir, "seed_batch_test.ts");
-    await Deno.writeTextFile(entry, module);
-    let current: number | undefined;
+    const entry = joinPath(dir, ENTRY_FILE);
+    await Deno.writeTextFile(
+      entry,
+      entrySource(batch.seeds.map((seed) => ({ seed, files: batch.files })), [], {
+        specifier: url,
+        primitives: url(joinPath(batch.primitives, "mod.ts")),
+      }),
+    );
+    let current = batch.seeds[0];
     const failing = new Set<number>();
     const seen = new Set<number>();
     const run = await runTests({
@@ -380,22 +376,23 @@ export async function runSeedBatch(batch: BatchRun): Promise<BatchOutcome> {
       files: [entry],
       configSource: batch.configSource,
       typeCheck: false,
-      permissions: batch.permissions(dir),
+      permissions: allowSeedVariable(batch.permissions(dir)),
+      env: seedEnv(batch.seeds[0]),
       timeoutMs: batch.timeoutMs,
       onEvent: (event) => {
         if (event.kind !== "result") return;
-        if (event.name.startsWith(markerPrefix)) {
-          current = Number(event.name.slice(markerPrefix.length));
-          seen.add(current);
-        } else if (event.status === "failed" && current !== undefined) {
+        if (event.name.startsWith(SEED_MARKER_PREFIX)) {
+          current = Number(event.name.slice(SEED_MARKER_PREFIX.length));
+        } else if (event.status === "failed") {
           failing.add(current);
         }
+        seen.add(current);
       },
     });
     const complete = run.exitCode !== null && run.problem === undefined;
     const unfinished = complete ? [] : batch.seeds.filter((seed) => !seen.has(seed));
     // The seed that was running when the batch broke is suspect too.
-    if (!complete && current !== undefined) failing.add(current);
+    if (!complete && seen.has(current)) failing.add(current);
     return { failing: [...failing].sort((a, b) => a - b), unfinished };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

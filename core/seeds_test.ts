@@ -9,10 +9,12 @@ import {
   parseSeedCount,
   randomSeed,
   replayCommand,
+  runSeedBatch,
   seedEnv,
   seedRange,
 } from "./seeds.ts";
 import type { TestRun } from "./test_runner.ts";
+import { copyTree, fileUrlToPath, joinPath } from "./lab_env.ts";
 
 /** A finished run with one test, passing or failing. */
 function runWith(passed: boolean): TestRun {
@@ -225,5 +227,34 @@ describe("exploreSeeds", () => {
     assert.deepEqual(failingTests(found.failures[0].run), [
       "the code does not type-check, so no test ran",
     ]);
+  });
+});
+
+describe("runSeedBatch", { skip: typeof Deno === "undefined" && "needs Deno" }, () => {
+  it("runs every seed in one process and flags exactly the seed a test fails under", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "seed-batch-test-" });
+    try {
+      const root = fileUrlToPath(new URL("..", import.meta.url));
+      await copyTree(joinPath(root, "labs", "primitives"), joinPath(dir, "labs", "primitives"));
+      await Deno.mkdir(joinPath(dir, "labs", "lab"));
+      await Deno.writeTextFile(
+        joinPath(dir, "labs", "lab", "seed_test.ts"),
+        'import { it } from "node:test";\nimport { runtime } from "../primitives/mod.ts";\n' +
+          'it("fails under seed 3 only", () => {\n' +
+          '  if (runtime.seed() === 3) throw new Error("seed 3");\n' +
+          "});\n",
+      );
+      const outcome = await runSeedBatch({
+        cwd: dir,
+        primitives: "labs/primitives",
+        files: ["labs/lab/seed_test.ts"],
+        seeds: [2, 3, 4],
+        permissions: (batchDir) => ["--no-prompt", `--allow-read=${dir},${batchDir}`],
+        timeoutMs: 60_000,
+      });
+      assert.deepEqual(outcome, { failing: [3], unfinished: [] });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 });

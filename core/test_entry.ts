@@ -7,7 +7,8 @@
  * test files spend testing: a lab with six hidden files paid for seven
  * isolates per run. The grader (and `deno task check`, for the mutants)
  * therefore runs a generated entry module that imports every hidden test file,
- * and the grader's canary file last, into one isolate.
+ * and the grader's canary file last, into one isolate; the seed batches of
+ * `deno task lab --explore` and `deno task check` (seeds.ts) run through it too.
  *
  * Each file is imported on its own (a dynamic import of a literal path, which
  * Deno resolves like a static one, so files denied to the tested code stay
@@ -72,13 +73,28 @@ function checkedFileName(file: string): string {
   return file;
 }
 
+/** Where an entry module written outside the lab folder finds what it imports. */
+export interface EntryImports {
+  /** The specifier of a test file, given as the passes name it. */
+  specifier: (file: string) => string;
+  /** The specifier of the primitives' `mod.ts`. */
+  primitives: string;
+}
+
+/** An entry module inside the lab folder: plain file names, the primitives beside the lab. */
+const LAB_FOLDER_IMPORTS: EntryImports = {
+  specifier: (file) => `./${checkedFileName(file)}`,
+  primitives: "../primitives/mod.ts",
+};
+
 /**
  * The entry module that runs `passes` in order, then imports `after` (the
- * canary file) once, all in one isolate. A later pass needs the primitives at
- * `../primitives/mod.ts`, as every lab folder has them.
+ * canary file) once, all in one isolate. By default it lives in the lab folder
+ * and names plain files of it, with the primitives at `../primitives/mod.ts`;
+ * `imports` says otherwise for an entry written elsewhere.
  *
- * @throws {RangeError} when a name is not a plain `.ts` file name of the lab
- * folder, or a later pass has no seed.
+ * @throws {RangeError} when, by default, a name is not a plain `.ts` file name
+ * of the lab folder, or when a later pass has no seed.
  * @example
  * ```ts
  * import { entrySource } from "./test_entry.ts";
@@ -86,12 +102,16 @@ function checkedFileName(file: string): string {
  * await Deno.writeTextFile("/tmp/lab/grader_entry_hidden_test.ts", source);
  * ```
  */
-export function entrySource(passes: EntryPass[], after: string[] = []): string {
+export function entrySource(
+  passes: EntryPass[],
+  after: string[] = [],
+  imports: EntryImports = LAB_FOLDER_IMPORTS,
+): string {
   const later = passes.length > 1;
   const lines = [
     "// Generated for one run: every test file in one isolate (core/test_entry.ts).",
     'import { it } from "node:test";',
-    ...later ? ['import { runtime } from "../primitives/mod.ts";'] : [],
+    ...later ? [`import { runtime } from ${JSON.stringify(imports.primitives)};`] : [],
     "",
     "async function load(file: string, module: () => Promise<unknown>): Promise<void> {",
     "  try {",
@@ -116,7 +136,9 @@ export function entrySource(passes: EntryPass[], after: string[] = []): string {
     );
   }
   const importLine = (file: string, query = "") =>
-    `await load(${JSON.stringify(file)}, () => import(${JSON.stringify(`./${file}${query}`)}));`;
+    `await load(${JSON.stringify(file)}, () => import(${
+      JSON.stringify(imports.specifier(file) + query)
+    }));`;
   for (const [index, pass] of passes.entries()) {
     if (index > 0) {
       if (pass.seed === undefined || !Number.isSafeInteger(pass.seed) || pass.seed < 0) {
@@ -128,9 +150,9 @@ export function entrySource(passes: EntryPass[], after: string[] = []): string {
       lines.push(`fromHereOn(${pass.seed});`);
     }
     const query = index === 0 ? "" : `?seed=${pass.seed}`;
-    for (const file of pass.files) lines.push(importLine(checkedFileName(file), query));
+    for (const file of pass.files) lines.push(importLine(file, query));
   }
-  for (const file of after) lines.push(importLine(checkedFileName(file)));
+  for (const file of after) lines.push(importLine(file));
   return lines.join("\n") + "\n";
 }
 

@@ -37,7 +37,7 @@ import {
 } from "../core/lab_env.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
 import { ENTRY_FILE, entrySource } from "../core/test_entry.ts";
-import { applyMutantPatch, PATCH_SUFFIX } from "./mutant_patch.ts";
+import { PATCH_SUFFIX, patchedFiles } from "./mutant_patch.ts";
 
 /** One known-wrong solution, as read from its folder. */
 export interface Mutant {
@@ -154,16 +154,16 @@ export async function loadMutants(
       patches[name] = await Deno.readTextFile(joinPath(dir, name));
     }
     const found = mutantProblems(lab, id, patches);
-    const files: Record<string, string> = {};
-    for (const [name, patch] of found.length > 0 ? [] : Object.entries(patches)) {
-      const file = name.slice(0, -PATCH_SUFFIX.length);
-      const solution = await Deno.readTextFile(joinPath(paths.solutions, lab.slug, file));
-      const applied = applyMutantPatch(patch, solution);
-      if (applied.ok) files[file] = applied.text;
-      else found.push(`grader/hidden/${lab.slug}/${MUTANTS_DIR}/${id}/${name}: ${applied.why}`);
-    }
     problems.push(...found);
     if (found.length > 0) continue;
+    const { files, problems: unapplied } = await patchedFiles(
+      patches,
+      (file) => Deno.readTextFile(joinPath(paths.solutions, lab.slug, file)),
+    );
+    problems.push(
+      ...unapplied.map((problem) => `grader/hidden/${lab.slug}/${MUTANTS_DIR}/${id}/${problem}`),
+    );
+    if (unapplied.length > 0) continue;
     const firstLine = Object.values(patches)[0].split("\n")[0];
     mutants.push({
       id,

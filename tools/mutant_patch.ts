@@ -83,7 +83,7 @@ export type AppliedPatch =
  * ```
  */
 export function applyMutantPatch(patch: string, solution: string): AppliedPatch {
-  const header = patch.slice(0, patch.indexOf("\n") === -1 ? patch.length : patch.indexOf("\n"));
+  const header = patch.split("\n", 1)[0];
   if (!/^(---|\+\+\+|@@) /m.test(patch)) {
     return { ok: false, header, why: "it holds no unified diff after its first line" };
   }
@@ -107,6 +107,35 @@ export function applyMutantPatch(patch: string, solution: string): AppliedPatch 
     };
   }
   return { ok: true, header, text };
+}
+
+/**
+ * Applies a mutant folder's patches (`<file>.patch` to its text) to the
+ * solution's files, read with `readSolution`: the patched files by name, and a
+ * line for each patch that did not apply.
+ *
+ * @example
+ * ```ts
+ * import { patchedFiles } from "./mutant_patch.ts";
+ * const { files, problems } = await patchedFiles(
+ *   { "drop.ts.patch": await Deno.readTextFile("mutants/keeps-oldest/drop.ts.patch") },
+ *   (file) => Deno.readTextFile(`solutions/04-channels/${file}`),
+ * );
+ * ```
+ */
+export async function patchedFiles(
+  patches: Record<string, string>,
+  readSolution: (file: string) => Promise<string>,
+): Promise<{ files: Record<string, string>; problems: string[] }> {
+  const files: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [name, patch] of Object.entries(patches)) {
+    const file = name.slice(0, -PATCH_SUFFIX.length);
+    const applied = applyMutantPatch(patch, await readSolution(file));
+    if (applied.ok) files[file] = applied.text;
+    else problems.push(`${name}: ${applied.why}`);
+  }
+  return { files, problems };
 }
 
 if (import.meta.main) {

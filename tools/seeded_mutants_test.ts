@@ -22,7 +22,7 @@ import {
   seedRange,
 } from "../core/seeds.ts";
 import { runPassed, runTests, type TestRun } from "../core/test_runner.ts";
-import { applyMutantPatch, PATCH_SUFFIX } from "./mutant_patch.ts";
+import { patchedFiles } from "./mutant_patch.ts";
 
 const onDeno = typeof Deno !== "undefined";
 const fixtures = onDeno ? new URL("./testdata/seeded/", import.meta.url).pathname : "";
@@ -81,18 +81,18 @@ describe("seeded mutants", { skip: !onDeno && "needs Deno" }, () => {
       const lab: LabEntry = found.lab;
       const sandbox = await createSandbox(paths!, lab, "solution", false);
       try {
-        const changed = mutant.files.map((patch) => patch.slice(0, -PATCH_SUFFIX.length));
-        for (const [index, file] of changed.entries()) {
-          const target = joinPath(sandbox.labDir, file);
-          const applied = applyMutantPatch(
-            await Deno.readTextFile(joinPath(mutant.dir, mutant.files[index])),
-            await Deno.readTextFile(target),
-          );
-          assert.ok(
-            applied.ok,
-            `${mutant.id}/${mutant.files[index]}: ${!applied.ok && applied.why}`,
-          );
-          await Deno.writeTextFile(target, applied.text);
+        const patches: Record<string, string> = {};
+        for (const name of mutant.files) {
+          patches[name] = await Deno.readTextFile(joinPath(mutant.dir, name));
+        }
+        const { files, problems } = await patchedFiles(
+          patches,
+          (file) => Deno.readTextFile(joinPath(sandbox.labDir, file)),
+        );
+        assert.deepEqual(problems, [], `${mutant.slug}/${mutant.id}`);
+        const changed = Object.keys(files);
+        for (const [file, text] of Object.entries(files)) {
+          await Deno.writeTextFile(joinPath(sandbox.labDir, file), text);
         }
         // The public tests of the mutated files: the ones a student would run.
         const labFiles = await listFiles(sandbox.labDir);
