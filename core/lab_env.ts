@@ -284,6 +284,66 @@ export async function writeTestConfig(source: string, target: string): Promise<v
 }
 
 /**
+ * Where Deno keeps its caches (npm packages, transpiled modules): `DENO_DIR`,
+ * else Deno's default for this system; `undefined` when that cannot be told
+ * (no permission to read the environment, no home folder).
+ *
+ * @example
+ * ```ts
+ * import { denoCacheDir } from "./lab_env.ts";
+ * denoCacheDir(); // → "/home/ada/.cache/deno" on Linux, unless DENO_DIR says otherwise
+ * ```
+ */
+export function denoCacheDir(): string | undefined {
+  const variable = (name: string) => {
+    try {
+      return Deno.env.get(name) || undefined;
+    } catch {
+      return undefined; // not allowed to read it
+    }
+  };
+  const explicit = variable("DENO_DIR");
+  if (explicit) return absolutePath(explicit);
+  const home = variable("HOME");
+  switch (Deno.build.os) {
+    case "windows": {
+      const local = variable("LOCALAPPDATA");
+      return local ? joinPath(local, "deno") : undefined;
+    }
+    case "darwin":
+      return home ? joinPath(home, "Library", "Caches", "deno") : undefined;
+    default: {
+      const xdg = variable("XDG_CACHE_HOME");
+      if (xdg) return joinPath(absolutePath(xdg), "deno");
+      return home ? joinPath(absolutePath(home), ".cache", "deno") : undefined;
+    }
+  }
+}
+
+/**
+ * Removes what Deno transpiled from the modules under `dirs` (its cache keeps
+ * one file per module path, `<cache>/gen/file/<path>.js`, and never drops one).
+ * Every sandbox has a fresh path, so without this each run of a lab's tests
+ * would leave its transpiled copy in the user's cache for good: about 0.8 MB a
+ * run, more than 100 MB for one `deno task check`. Best effort: a cache it
+ * cannot find or write is left alone.
+ *
+ * @example
+ * ```ts
+ * import { forgetTranspiled } from "./lab_env.ts";
+ * await forgetTranspiled(["/tmp/lab-04-channels-starter-1a2b"]);
+ * ```
+ */
+export async function forgetTranspiled(dirs: string[]): Promise<void> {
+  const cache = denoCacheDir();
+  if (cache === undefined || Deno.build.os === "windows") return;
+  for (const dir of new Set(dirs)) {
+    if (!dir.startsWith("/") || dir.split("/").includes("..")) continue;
+    await Deno.remove(joinPath(cache, "gen", "file", dir), { recursive: true }).catch(() => {});
+  }
+}
+
+/**
  * The folder under `grader/hidden/<slug>/` holding the lab's mutants: one
  * sub-folder per known-wrong solution, with the student files that differ.
  */
@@ -302,7 +362,7 @@ export interface Sandbox {
   publicTests: string[];
   /** Hidden test files, relative to `dir`; empty unless hidden tests were asked for. */
   hiddenTests: string[];
-  /** Removes the sandbox. */
+  /** Removes the sandbox, and what Deno transpiled from it (see {@linkcode forgetTranspiled}). */
   remove(): Promise<void>;
 }
 
@@ -333,7 +393,12 @@ export async function createSandbox(
   tempDir?: string,
 ): Promise<Sandbox> {
   const dir = await Deno.makeTempDir({ prefix: `lab-${lab.slug}-${variant}-`, dir: tempDir });
-  const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+  // Deno names its cached modules by the path it loaded them from, which may be the real one.
+  const realDir = await Deno.realPath(dir).catch(() => dir);
+  const remove = async () => {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await forgetTranspiled([dir, realDir]);
+  };
   try {
     const labSource = joinPath(paths.labs, lab.slug);
     const labDir = joinPath(dir, "labs", lab.slug);

@@ -4,6 +4,7 @@ import {
   configForTestRuns,
   coursePaths,
   createSandbox,
+  denoCacheDir,
   exists,
   fileUrlToPath,
   hashText,
@@ -211,6 +212,52 @@ describe("createSandbox", { skip: !onDeno && "needs Deno" }, () => {
       }
       assert.equal(await exists(joinPath(root, "node_modules", "hono", "package.json")), true);
     } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  it("removing a sandbox also removes what Deno transpiled from it, and nothing else in the cache", async () => {
+    const root = await makeFixtureCourse();
+    const cache = await Deno.makeTempDir({ prefix: "deno-cache-" });
+    const previous = Deno.env.get("DENO_DIR");
+    Deno.env.set("DENO_DIR", cache);
+    try {
+      assert.equal(denoCacheDir(), cache);
+      const paths = coursePaths(root);
+      const [adder] = (await loadCourse(paths)).labs;
+      const elsewhere = joinPath(root, "kept.ts");
+      await Deno.writeTextFile(elsewhere, "const kept: number = 1;\nconsole.log(kept);\n");
+      const sandbox = await createSandbox(paths, adder, "starter", false);
+      const probe = joinPath(sandbox.labDir, "probe.ts");
+      await Deno.writeTextFile(probe, "const seen: number = 2;\nconsole.log(seen);\n");
+      const transpiled = async () => {
+        const files: string[] = [];
+        const gen = joinPath(cache, "gen");
+        if (await exists(gen)) {
+          for (const file of await walkFiles(gen)) files.push(file);
+        }
+        return files;
+      };
+      for (const file of [probe, elsewhere]) {
+        const run = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--no-config", "--no-lock", file],
+          env: { DENO_DIR: cache },
+          cwd: "/",
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assert.ok(run.success, new TextDecoder().decode(run.stderr));
+      }
+      const before = await transpiled();
+      assert.ok(before.some((file) => file.endsWith("/probe.ts.js")), before.join(", "));
+      await sandbox.remove();
+      const after = await transpiled();
+      assert.deepEqual(after, before.filter((file) => !file.endsWith("/probe.ts.js")));
+      assert.ok(after.some((file) => file.endsWith("/kept.ts.js")), after.join(", "));
+    } finally {
+      if (previous === undefined) Deno.env.delete("DENO_DIR");
+      else Deno.env.set("DENO_DIR", previous);
+      await Deno.remove(cache, { recursive: true });
       await Deno.remove(root, { recursive: true });
     }
   });

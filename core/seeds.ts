@@ -22,7 +22,7 @@
  */
 
 import { pathToFileURL } from "node:url";
-import { joinPath } from "./lab_env.ts";
+import { forgetTranspiled, joinPath } from "./lab_env.ts";
 import { ENTRY_FILE, entrySource, SEED_MARKER_PREFIX } from "./test_entry.ts";
 import { runPassed, runTests, type TestRun } from "./test_runner.ts";
 
@@ -396,6 +396,7 @@ export async function runSeedBatch(batch: BatchRun): Promise<BatchOutcome> {
     return { failing: [...failing].sort((a, b) => a - b), unfinished };
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await forgetTranspiled([dir]);
   }
 }
 

@@ -44,6 +44,7 @@ import {
   absolutePath,
   type CoursePaths,
   coursePaths,
+  denoCacheDir,
   exists,
   joinPath,
   loadCourse,
@@ -505,19 +506,6 @@ function foldersToShow(root: string, hidden: string[]): string[] {
   return candidates.filter((dir) =>
     covered.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
   );
-}
-
-/**
- * Where Deno keeps its cache of npm packages, which the sandbox reads them from (it runs with
- * `--cached-only`): DENO_DIR, else Deno's default on Linux, the one system with namespaces here.
- */
-function denoCacheDir(): string | undefined {
-  const explicit = Deno.env.get("DENO_DIR");
-  if (explicit) return absolutePath(explicit);
-  const xdg = Deno.env.get("XDG_CACHE_HOME");
-  if (xdg) return joinPath(absolutePath(xdg), "deno");
-  const home = Deno.env.get("HOME");
-  return home ? joinPath(absolutePath(home), ".cache", "deno") : undefined;
 }
 
 function existsSync(path: string): boolean {
