@@ -11,9 +11,12 @@ import {
   valueOf,
   watch,
 } from "../primitives/testing.ts";
+import { skippingIdleTime } from "./virtual_time.ts";
 import type { Replica } from "./first.ts";
 
-const { advance, settle } = realTurns(10);
+const { settle } = realTurns(10);
+// realTurns' advance(), crossing the milliseconds in which no timer is due in one tick.
+const advance = skippingIdleTime(settle);
 
 /** Answers `${name}:${query}` after `ms` virtual ms unless cancelled first; logs which. */
 function replica(name: string, ms: number, log: string[]): Replica<string> {
@@ -38,9 +41,9 @@ function silent(name: string, log: string[]): Replica<string> {
 }
 
 describe("first() (hidden)", () => {
-  it("the fastest replica wins 40 seeded races, at exactly its time, and every loser is cancelled with nothing left behind", async () => {
+  it("the fastest replica wins 20 seeded races, at exactly its time, and every loser is cancelled with nothing left behind", async () => {
     const { first } = await import("./first.ts");
-    for (let seed = 1; seed <= 40; seed++) {
+    for (let seed = 1; seed <= 20; seed++) {
       const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const clock = FakeTimers.install();

@@ -32,9 +32,9 @@ async function work(n: number): Promise<void> {
 const byNumber = (a: number, b: number) => a - b;
 
 describe("produce() and consume() (hidden)", () => {
-  it("closes exactly once, after the last producer, with every value delivered once, over 50 seeded runs", async () => {
+  it("closes exactly once, after the last producer, with every value delivered once, over 20 seeded runs", async () => {
     const { consume, produce } = await import("./producers.ts");
-    for (let seed = 1; seed <= 50; seed++) {
+    for (let seed = 1; seed <= 20; seed++) {
       const random = seededRandom(seed);
       const cp = runtime.checkpoint();
       const producerCount = Math.floor(random() * 9);
