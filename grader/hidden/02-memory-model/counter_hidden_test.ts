@@ -1,6 +1,6 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SharedWorkerGroup } from "./worker_group.ts";
+import { workers } from "./hidden_workers.ts";
 
 /** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
 const LIMIT_MS = 6000;
@@ -16,10 +16,6 @@ const LIMIT_MS = 6000;
 
 // Loaded inside each test, after the harness above.
 const loadCounter = () => import("./counter.ts");
-
-// One group for the file: starting four Workers costs more CPU than the runs below.
-const workers = new SharedWorkerGroup(4);
-after(() => workers.terminate());
 
 describe("counter (hidden)", () => {
   it("four Workers incrementing one cell lose no increment in rounds of 100 000 each, doubling up to 1 000 000, until 20 of their 10 000-increment calls ran at once with another Worker's (at most 12 rounds)", async () => {

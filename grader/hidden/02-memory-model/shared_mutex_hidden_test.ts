@@ -1,17 +1,13 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Panic } from "../primitives/mod.ts";
-import { SharedWorkerGroup } from "./worker_group.ts";
+import { workers } from "./hidden_workers.ts";
 
 /** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
 const LIMIT_MS = 6000;
 
 // Loaded inside each test, after the harness above.
 const loadMutex = () => import("./shared_mutex.ts");
-
-// One group for the file: starting four Workers costs more CPU than most runs below.
-const workers = new SharedWorkerGroup(4);
-after(() => workers.terminate());
 
 describe("shared mutex (hidden)", () => {
   it("two SharedMutex objects on one cell, as two Workers have them, exclude each other", async () => {
