@@ -65,9 +65,12 @@ export interface LabEntry {
   permissions?: LabPermissions;
   /**
    * Hidden test files (names in `grader/hidden/<slug>/`) that the grader runs
-   * under its first seed only, because the primitives' scheduler cannot change
-   * what they test: code on real threads (Workers), or a program in a process of
-   * its own. Every other hidden test file runs under every seed.
+   * under its first seed only, because a second seed would only repeat them:
+   * either the primitives' scheduler cannot change what they test (code on
+   * real threads, such as Workers), or another hidden file of the lab runs the
+   * same scenarios under every seed (lab 06 starts the program on Bun in one
+   * file, on Deno in another). Every other hidden test file runs under every
+   * seed.
    */
   unseededTests?: string[];
   /**

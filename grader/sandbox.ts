@@ -356,7 +356,8 @@ export async function runSandbox(
     const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
     const unseeded = new Set(lab.unseededTests ?? []);
     const seededNames = hiddenNames.filter((name) => !unseeded.has(name));
-    // Files the seed cannot affect run under the first seed only; a seed with nothing else is skipped.
+    // Files a second seed would only repeat run under the first seed only; a seed with nothing else
+    // is skipped.
     const passes: EntryPass[] = seeds
       .map((seed, index) => ({ seed, files: index === 0 ? hiddenNames : seededNames }))
       .filter((pass) => pass.files.length > 0);

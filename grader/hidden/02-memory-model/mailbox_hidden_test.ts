@@ -1,16 +1,13 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SharedWorkerGroup, WorkerGroup } from "./worker_group.ts";
+import { workers } from "./hidden_workers.ts";
+import { WorkerGroup } from "./worker_group.ts";
 
 /** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
 const LIMIT_MS = 6000;
 
 // Loaded inside each test, after the harness above.
 const loadMailbox = () => import("./mailbox.ts");
-
-// One producer and one consumer for the file: starting Workers costs more CPU than most runs below.
-const workers = new SharedWorkerGroup(2);
-after(() => workers.terminate());
 
 /**
  * Runs with a sleeping consumer, which takes each message as the producer's

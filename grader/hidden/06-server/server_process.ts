@@ -12,6 +12,9 @@ import { within } from "../primitives/testing.ts";
 /** A runtime the program is started with. */
 export type Runtime = "deno" | "bun";
 
+/** The variable the primitives' seeded scheduler reads (the course's shared contract). */
+const SEED_VARIABLE = "PRIMITIVES_SEED";
+
 /** The folder holding main.ts: these tests are copied beside it. */
 export const labDir = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
@@ -22,8 +25,11 @@ export const READY_MS = 5_000;
 /** How long the program may take to exit once it has every reason to. */
 export const EXIT_MS = 4_000;
 
-/** Deno always; Bun when the grader lets the tests start a `bun` found on PATH. */
-export const runtimes: Runtime[] = await (async () => {
+/**
+ * Whether the tests may start a `bun` found on PATH (the grader grants it with
+ * the lab's `run` permission): without it, only the Deno runs take place.
+ */
+export async function bunIsAvailable(): Promise<boolean> {
   try {
     const probe = await new Deno.Command("bun", {
       args: ["--version"],
@@ -31,11 +37,11 @@ export const runtimes: Runtime[] = await (async () => {
       stdout: "null",
       stderr: "null",
     }).output();
-    return probe.success ? ["deno", "bun"] : ["deno"];
+    return probe.success;
   } catch {
-    return ["deno"]; // not installed, or not granted
+    return false; // not installed, or not granted
   }
-})();
+}
 
 /** The two ports the readiness line announced. */
 export interface Ports {
@@ -131,13 +137,24 @@ export class ServerProcess {
   }
 }
 
-/** Deno gets only the loopback network and reading its own folder; Bun has no permissions. */
+/**
+ * Deno gets only the loopback network, reading its own folder and the seed
+ * variable (so that the primitives' scheduler runs under the test run's seed,
+ * as the Bun process does: Bun has no permissions and reads it anyway).
+ */
 function spawnWith(runtime: Runtime, main: string, args: string[]): Deno.ChildProcess {
   const options = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
   return runtime === "deno"
     ? new Deno.Command(Deno.execPath(), {
       ...options,
-      args: ["run", "--allow-net=127.0.0.1", `--allow-read=${labDir}`, main, ...args],
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        `--allow-read=${labDir}`,
+        `--allow-env=${SEED_VARIABLE}`,
+        main,
+        ...args,
+      ],
     }).spawn()
     : new Deno.Command("bun", { ...options, args: ["run", main, ...args] }).spawn();
 }
@@ -155,25 +172,22 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
 }
 
 /**
- * Starts the program on each runtime and runs `body` for each at once;
- * every process is killed at the end, pass or fail. `args` may depend on the
- * runtime's position in {@linkcode runtimes} (so that concurrent runs get
- * ports of their own).
+ * Starts the program on `runtime` with `args` and runs `body` with it; the
+ * process is killed at the end, pass or fail, and a failure names the runtime.
  */
-export async function onEachRuntime(
-  args: string[] | ((index: number) => string[]),
+export async function onRuntime(
+  runtime: Runtime,
+  args: string[],
   body: (server: ServerProcess) => Promise<void>,
 ): Promise<void> {
-  await Promise.all(runtimes.map(async (runtime, index) => {
-    const server = new ServerProcess(runtime, typeof args === "function" ? args(index) : args);
-    try {
-      await body(server);
-    } catch (error) {
-      throw new Error(`on ${runtime}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      await server.close();
-    }
-  }));
+  const server = new ServerProcess(runtime, args);
+  try {
+    await body(server);
+  } catch (error) {
+    throw new Error(`on ${runtime}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await server.close();
+  }
 }
 
 /** An HTTP response as read off the wire. */
@@ -275,28 +289,16 @@ export function portIsFree(port: number): boolean {
   }
 }
 
-/**
- * `count` distinct ports that were free a moment ago, for tests that must name
- * ports themselves (all held at once while they are picked, so none repeats).
- */
-export function freePorts(count: number): number[] {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
-  for (const listener of listeners) listener.close();
-  return ports;
+/** A port that was free a moment ago, for tests that must name a port themselves. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
 }
 
-/** Holds `count` ports, as another program would, until `close()`. */
-export function takePorts(count: number): { ports: number[]; close(): void } {
-  const listeners = Array.from(
-    { length: count },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  return {
-    ports: listeners.map((listener) => (listener.addr as Deno.NetAddr).port),
-    close: () => listeners.forEach((listener) => listener.close()),
-  };
+/** Holds a port, as another program would, until `close()`. */
+export function takePort(): { port: number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
 }
