@@ -169,6 +169,78 @@ describe("advance", () => {
   });
 });
 
+describe("advanceSkippingIdle", () => {
+  it("fires every timer at its own virtual millisecond, also one armed a few real turns after another fired", async () => {
+    const { advanceSkippingIdle } = realTurns(10);
+    const clock = FakeTimers.install();
+    try {
+      const firedAt: number[] = [];
+      setTimeout(() => firedAt.push(Date.now()), 3000);
+      setTimeout(() => {
+        firedAt.push(Date.now());
+        // armed only after eight real turns, as a task resumed after a few hand-offs might
+        resolvesAfterTurns(8, "rearm").then(() => setTimeout(() => firedAt.push(Date.now()), 4));
+      }, 9000);
+      await advanceSkippingIdle(clock, 8999);
+      assert.deepEqual(firedAt, [3000]);
+      await advanceSkippingIdle(clock, 1001);
+      assert.deepEqual(firedAt, [3000, 9000, 9004]);
+      assert.equal(clock.now, 10000);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("crosses a stretch with no timer due in one tick", async () => {
+    const { advanceSkippingIdle } = realTurns(3);
+    const clock = FakeTimers.install();
+    try {
+      let ticks = 0;
+      const counting = {
+        get now() {
+          return clock.now;
+        },
+        countTimers: () => clock.countTimers(),
+        tickAsync: (ms: number) => (ticks++, clock.tickAsync(ms)),
+        get timers() {
+          return (clock as unknown as { timers?: unknown }).timers;
+        },
+      };
+      let fired = false;
+      setTimeout(() => (fired = true), 50_000);
+      await advanceSkippingIdle(counting, 100_000);
+      assert.equal(fired, true);
+      assert.equal(clock.now, 100_000);
+      assert.ok(ticks <= 3, `${ticks} ticks for two idle stretches`);
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it("steps one millisecond at a time, as advance does, on a clock that does not show its timers", async () => {
+    const { advanceSkippingIdle } = realTurns(2);
+    const clock = FakeTimers.install();
+    try {
+      let ticks = 0;
+      const opaque = {
+        get now() {
+          return clock.now;
+        },
+        countTimers: () => clock.countTimers(),
+        tickAsync: (ms: number) => (ticks++, clock.tickAsync(ms)),
+      };
+      const firedAt: number[] = [];
+      setTimeout(() => firedAt.push(Date.now()), 7);
+      await advanceSkippingIdle(opaque, 10);
+      assert.deepEqual(firedAt, [7]);
+      assert.equal(clock.now, 10);
+      assert.equal(ticks, 8, "a tick per millisecond while a timer is armed, then one to the end");
+    } finally {
+      clock.uninstall();
+    }
+  });
+});
+
 describe("promptly", () => {
   it("promptly resolves to the value of a promise that settles within the bound turns", async () => {
     const { promptly } = realTurns(10);

@@ -3,14 +3,12 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Panic, runtime } from "../primitives/mod.ts";
 import { realTurns, seededRandom, valueOf, watch } from "../primitives/testing.ts";
-import { skippingIdleTime } from "./virtual_time.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadMutex = () => import("./fair_mutex.ts");
 
-const { settle } = realTurns(5);
-// realTurns' advance(), crossing the milliseconds in which no timer is due in one tick.
-const advance = skippingIdleTime(settle);
+// advance crosses the milliseconds in which no timer is due in one tick: these tests wait long.
+const { settle, advanceSkippingIdle: advance } = realTurns(5);
 
 const timings = [
   { runMs: 600, holdMs: 5, politeEveryMs: 100 },

@@ -11,12 +11,10 @@ import {
   valueOf,
   watch,
 } from "../primitives/testing.ts";
-import { skippingIdleTime } from "./virtual_time.ts";
 import type { Replica } from "./first.ts";
 
-const { settle } = realTurns(10);
-// realTurns' advance(), crossing the milliseconds in which no timer is due in one tick.
-const advance = skippingIdleTime(settle);
+// advance crosses the milliseconds in which no timer is due in one tick: these tests wait long.
+const { settle, advanceSkippingIdle: advance } = realTurns(10);
 
 /** Answers `${name}:${query}` after `ms` virtual ms unless cancelled first; logs which. */
 function replica(name: string, ms: number, log: string[]): Replica<string> {

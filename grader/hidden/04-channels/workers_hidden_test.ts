@@ -11,11 +11,9 @@ import {
   valueOf,
   watch,
 } from "../primitives/testing.ts";
-import { skippingIdleTime } from "./virtual_time.ts";
 
-const { settle } = realTurns(10);
-// realTurns' advance(), crossing the milliseconds in which no timer is due in one tick.
-const advance = skippingIdleTime(settle);
+// advance crosses the milliseconds in which no timer is due in one tick: these tests wait long.
+const { settle, advanceSkippingIdle: advance } = realTurns(10);
 
 /** Records every call of the work function: how many run at once, which started, which ended. */
 function recorder() {

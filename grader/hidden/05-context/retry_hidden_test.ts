@@ -3,14 +3,12 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { context, recv, runtime, select, time } from "../primitives/mod.ts";
 import { errorOf, realTurns, valueOf, watch } from "../primitives/testing.ts";
-import { skippingIdleTime } from "./virtual_time.ts";
 
 // Loaded inside each test, after the helpers above.
 const loadRetry = () => import("./retry.ts");
 
-const { settle } = realTurns(5);
-// realTurns' advance(), crossing the milliseconds in which no timer is due in one tick.
-const advance = skippingIdleTime(settle);
+// advance crosses the milliseconds in which no timer is due in one tick: these tests wait long.
+const { settle, advanceSkippingIdle: advance } = realTurns(5);
 
 /**
  * An operation whose every attempt takes `workMs` of virtual time and then
