@@ -192,14 +192,68 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
   }
 }
 
-if (import.meta.main) {
-  const args = [...Deno.args];
-  const number = (name: string, fallback: number) => Number(takeOption(args, name) ?? fallback);
-  const students = number("--students", 20);
-  const starters = number("--starters", 0);
-  const jobs = number("--jobs", defaultJobs());
-  const seeds = (takeOption(args, "--seeds") ?? "1,2").split(",").filter(Boolean).map(Number);
+const USAGE = `Usage: deno task grade-bench [options]
+
+Grades a synthetic class built from the course's solutions (and starters) and
+reports the wall time per student-lab, the projection for 200 students x 6
+labs, and where the time goes.
+
+Options:
+  --students N   students in the class (default 20)
+  --starters N   every Nth student hands in the starters (default 0: nobody)
+  --jobs N       sandboxes at once (default: as the grader picks)
+  --seeds LIST   seeds of each hidden run, comma-separated (default 1,2)
+  --labs LIST    lab ids to grade, comma-separated (default: every lab)
+  -h, --help     this text`;
+
+/**
+ * Reads the benchmark's command line, or throws an Error that says what is
+ * wrong with it.
+ *
+ * @example
+ * ```ts
+ * import { parseBenchArgs } from "./bench.ts";
+ * parseBenchArgs(["--students", "10", "--seeds", "1"]).students; // → 10
+ * ```
+ */
+export function parseBenchArgs(
+  argv: string[],
+): Required<Pick<BenchOptions, "students" | "starters" | "jobs" | "seeds">> & { labs?: string[] } {
+  const args = [...argv];
+  const count = (name: string, fallback: number, least: number): number => {
+    const text = takeOption(args, name);
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new Error(`${name} must be a whole number of at least ${least}, received ${text}`);
+    }
+    return value;
+  };
+  const students = count("--students", 20, 1);
+  const starters = count("--starters", 0, 0);
+  const jobs = count("--jobs", defaultJobs(), 1);
+  const seedList = takeOption(args, "--seeds") ?? "1,2";
+  const seeds = seedList.split(",").filter(Boolean).map(Number);
+  if (!seeds.every((seed) => Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new Error(`--seeds must list whole numbers of at least 0, received ${seedList}`);
+  }
   const labs = takeOption(args, "--labs")?.split(",");
+  if (args.length > 0) throw new Error(`unknown argument: ${args.join(" ")}`);
+  return { students, starters, jobs, seeds, labs };
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  let options: ReturnType<typeof parseBenchArgs>;
+  try {
+    options = parseBenchArgs(Deno.args);
+  } catch (error) {
+    console.error(`grade-bench: ${(error as Error).message}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  const { students, starters, jobs, seeds, labs } = options;
   const result = await benchGrading({ root: Deno.cwd(), students, starters, jobs, seeds, labs });
   const cores = navigator.hardwareConcurrency ?? 1;
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

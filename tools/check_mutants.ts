@@ -66,6 +66,11 @@ export interface MutantOutcome {
   publicFailures: string[] | null;
   /** Why a run's results are incomplete (a time-out, a crash), when they are. */
   runProblems: string[];
+  /**
+   * The hidden run stopped at the first failing file, so `hiddenFailures` names
+   * the failures up to there: the mutant is caught by at least that many.
+   */
+  stoppedEarly?: boolean;
   /** How long the two runs took together, in milliseconds. */
   durationMs?: number;
 }
@@ -250,13 +255,29 @@ function notPassing(run: TestRun, expected: string[]): string[] {
 }
 
 /**
+ * Of the tests a fail-fast run did not pass, those it reported as failed (the
+ * tests after the stop are reported as skipped); all of them when none
+ * failed, as when the run hung and was killed.
+ */
+function failedBeforeTheStop(run: TestRun, notPassed: string[]): string[] {
+  const failed = new Set(
+    run.results.filter((test) => test.status === "failed").map((test) => test.name),
+  );
+  const reported = notPassed.filter((name) => failed.has(name));
+  return reported.length > 0 ? reported : notPassed;
+}
+
+/**
  * Lays a mutant over the solution in a fresh sandbox and runs the public and
  * the hidden tests on it, each suite in its own run so that a hang in one does
  * not hide what the other catches. `expected` names the tests that pass on the
  * solution (a test the mutant keeps from reporting counts as failing). The
  * runs skip the type check: a mutant is a runtime bug, and checking types
  * costs most of a run. With `withPublic` false only the hidden tests run (what
- * decides whether the mutant is caught), at half the cost.
+ * decides whether the mutant is caught), at half the cost, and they stop after
+ * the first hidden test file that fails (`--fail-fast`): whether the mutant is
+ * caught is known by then, and a mutant that hangs the program would otherwise
+ * make every later file wait out its time limits too.
  *
  * @example
  * ```ts
@@ -289,6 +310,7 @@ export async function runMutant(
         permissions: permissionFlags(lab, [sandbox.dir]),
         typeCheck: false,
         timeoutMs,
+        flags: withPublic ? [] : ["--fail-fast"],
       });
     const publicRun = withPublic ? await run(sandbox.publicTests) : null;
     // The hidden tests run as the grader runs them: every file in one isolate.
@@ -298,6 +320,7 @@ export async function runMutant(
       entrySource([{ files: hiddenNames }]),
     );
     const hiddenRun = await run([`labs/${lab.slug}/${ENTRY_FILE}`]);
+    const hiddenFailures = notPassing(hiddenRun, expected.hidden);
     const runProblems = [
       ...[publicRun && runProblem(publicRun)].filter(Boolean).map((text) =>
         `public tests: ${text}`
@@ -309,8 +332,9 @@ export async function runMutant(
       description: mutant.description,
       racy: mutant.racy,
       publicFailures: publicRun && notPassing(publicRun, expected.public),
-      hiddenFailures: notPassing(hiddenRun, expected.hidden),
+      hiddenFailures: withPublic ? hiddenFailures : failedBeforeTheStop(hiddenRun, hiddenFailures),
       runProblems,
+      ...(withPublic ? {} : { stoppedEarly: true }),
       durationMs: performance.now() - started,
     };
   } finally {
@@ -355,7 +379,9 @@ export function summarizeMutants(
       ? outcome.racy
         ? "missed by the hidden tests this run (a race: caught only most of the time)"
         : "MISSED by the hidden tests"
-      : plural(outcome.hiddenFailures.length, "hidden test");
+      : `${outcome.stoppedEarly ? "at least " : ""}${
+        plural(outcome.hiddenFailures.length, "hidden test")
+      }`;
     lines.push(`${slug}: mutant ${outcome.id}: ${hiddenText}, ${publicText}${notes}`);
     if (missed && !outcome.racy) {
       problems.push(

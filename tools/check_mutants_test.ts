@@ -95,6 +95,16 @@ describe("summarizeMutants", () => {
     assert.deepEqual(problems, ["no hidden test catches the mutant f (the f bug)"]);
   });
 
+  it("says 'at least' when the hidden run stopped at the first failing file", () => {
+    const { lines, problems } = summarizeMutants("01-adder", [
+      { ...outcome("h", ["h > one"], null), stoppedEarly: true },
+    ]);
+    assert.deepEqual(lines, [
+      "01-adder: mutant h: at least 1 hidden test, public tests not run",
+    ]);
+    assert.deepEqual(problems, []);
+  });
+
   it("lets a racy mutant escape one run with a note instead of a problem", () => {
     const { lines, problems } = summarizeMutants("02-memory", [
       { ...outcome("g", [], null), racy: true },

@@ -225,6 +225,35 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
     }
   });
 
+  it("with --mutants-hidden-only, stops a mutant's hidden run at the first failing file", async () => {
+    const root = await makeFixtureCourse();
+    try {
+      // A second hidden file, after adder_hidden_test.ts, that the mutant fails too.
+      await Deno.writeTextFile(
+        joinPath(root, "grader/hidden/01-adder/later_hidden_test.ts"),
+        'import { it } from "node:test";\nimport assert from "node:assert/strict";\n' +
+          'it("totals three numbers", async () => {\n' +
+          '  const { total } = await import("./adder.ts");\n' +
+          "  assert.equal(total([1, 2, 3]), 6);\n});\n",
+      );
+      const result = await tool("check.ts", [
+        "--root",
+        root,
+        "--lab",
+        "01",
+        "--seeds",
+        "1",
+        "--mutants-hidden-only",
+      ]);
+      assert.equal(result.code, 0, explain(result));
+      const line =
+        "  01-adder: mutant loop-stops-before-last-value: at least 1 hidden test, public tests not run";
+      assert.ok(result.stdout.includes(`${line}\n`), `missing "${line}"\n${explain(result)}`);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
   it("checks only the labs --lab names, and skips the mutants with --no-mutants", async () => {
     const root = await makeFixtureCourse();
     try {

@@ -35,8 +35,11 @@ describe("wallet", () => {
       await nextTurn();
       if (amount === 13) throw refused;
     });
-    await wallet.deposit(10);
-    await assert.rejects(wallet.deposit(13), (error: unknown) => error === refused);
+    await withinTurns(wallet.deposit(10), "a first deposit");
+    await assert.rejects(
+      withinTurns(wallet.deposit(13), "the deposit whose audit refuses it"),
+      (error: unknown) => error === refused,
+    );
     assert.equal(wallet.balance, 10, "a refused deposit changed the balance");
     assert.equal(
       await withinTurns(
@@ -59,10 +62,12 @@ describe("wallet", () => {
     assert.equal(stuck.balance, 0);
   });
 
-  it("deposit rejects an amount that is not a finite number > 0 with a RangeError", async () => {
+  it("deposit rejects an amount that is not a finite number greater than 0 with a RangeError", async () => {
     const wallet = new Wallet(slowAudit);
-    await assert.rejects(wallet.deposit(-5), RangeError);
-    await assert.rejects(wallet.deposit(Number.NaN), RangeError, "NaN is not a finite number");
+    // A deposit that waits for a lock before it checks its amount fails here instead of hanging.
+    const check = (amount: number) => withinTurns(wallet.deposit(amount), `deposit(${amount})`);
+    await assert.rejects(check(-5), RangeError);
+    await assert.rejects(check(Number.NaN), RangeError, "NaN is not a finite number");
     assert.equal(wallet.balance, 0);
   });
 });

@@ -6,6 +6,9 @@ import { WorkerGroup } from "./worker_group.ts";
 /** Each run takes well under a second on the solution; a Worker that never wakes fails its test after this. */
 const LIMIT_MS = 6000;
 
+/** How long a consumer waits alone, on real time, before its producer starts to post. */
+const CONSUMER_ALONE_MS = 200;
+
 // Loaded inside each test, after the harness above.
 const loadMailbox = () => import("./mailbox.ts");
 
@@ -107,25 +110,28 @@ describe("mailbox (hidden)", () => {
     const { Mailbox } = await loadMailbox();
     const group = await workers.get();
     const buffer = new SharedArrayBuffer(Mailbox.bytesFor(4));
-    // Only the consumer runs in this round: it must still be waiting, not failing, when the producer comes.
-    const consumed = group.run(
-      [
-        { kind: "consume", capacity: 4, count: 200, timeoutMs: 4000, poll: false },
-      ],
-      buffer,
-      LIMIT_MS,
-    );
+    // The producer's Worker starts before the consumer's round, so that a Worker slow to start on a
+    // loaded machine cannot eat the consumer's wait; the pause below is what makes the consumer sleep.
     const producer = await WorkerGroup.start(1);
     try {
+      // Only the consumer runs in this round: it must still be waiting, not failing, when the producer comes.
+      const consumed = group.run(
+        [
+          { kind: "consume", capacity: 4, count: 200, timeoutMs: 4000, poll: false },
+        ],
+        buffer,
+        LIMIT_MS,
+      );
+      await new Promise((resolve) => setTimeout(resolve, CONSUMER_ALONE_MS));
       await producer.run(
         [{ kind: "produce", capacity: 4, count: 200, timeoutMs: 4000 }],
         buffer,
         LIMIT_MS,
       );
+      const [report] = await consumed;
+      assert.deepEqual([report.received, report.wrong], [200, 0], report.first ?? "");
     } finally {
       producer.terminate();
     }
-    const [report] = await consumed;
-    assert.deepEqual([report.received, report.wrong], [200, 0], report.first ?? "");
   });
 });

@@ -72,7 +72,10 @@ describe("wallet (hidden)", () => {
         return Promise.resolve();
       }) as (balance: number, amount: number) => Promise<void>,
     );
-    await assert.rejects(wallet.deposit(3), TypeError);
+    await assert.rejects(
+      withinTurns(wallet.deposit(3), "the deposit whose audit crashed"),
+      TypeError,
+    );
     assert.equal(await withinTurns(wallet.deposit(4), "the deposit after the crashed audit"), 4);
   });
 
@@ -112,10 +115,19 @@ describe("wallet (hidden)", () => {
       return Promise.resolve();
     });
     for (const amount of [0, Number.NaN, Infinity, -1, "10" as unknown as number]) {
-      await assert.rejects(wallet.deposit(amount), RangeError, `deposit(${String(amount)})`);
+      // Bounded: a deposit that waits for a lock before it checks its amount fails here, not hangs.
+      await assert.rejects(
+        withinTurns(wallet.deposit(amount), `deposit(${String(amount)})`),
+        RangeError,
+        `deposit(${String(amount)})`,
+      );
     }
     assert.equal(audits, 0, "the audit was called for an invalid amount");
     assert.equal(wallet.balance, 0);
-    assert.equal(await wallet.deposit(0.5), 0.5, "a fractional amount is a valid deposit");
+    assert.equal(
+      await withinTurns(wallet.deposit(0.5), "deposit(0.5)"),
+      0.5,
+      "a fractional amount is a valid deposit",
+    );
   });
 });
