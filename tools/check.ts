@@ -68,9 +68,11 @@ import {
   seedRange,
 } from "../core/seeds.ts";
 
+import PQueue from "p-queue";
 import {
   loadMutants,
   type Mutant,
+  type MutantOutcome,
   mutantTypeErrors,
   runMutant,
   summarizeMutants,
@@ -111,6 +113,8 @@ export interface LabFindings {
   warnings: string[];
   /** The public and hidden tests that passed on the solution (empty when they did not run). */
   passing?: { public: string[]; hidden: string[] };
+  /** How many mutants each suite caught, once the lab's mutants have run. */
+  mutantSummary?: string;
 }
 
 /**
@@ -567,68 +571,99 @@ async function writeStarterHashes(paths: CoursePaths): Promise<Course> {
 }
 
 /**
- * Runs every mutant of the given labs, all labs' mutants in one pool, and adds
- * to each lab's findings the mutants the hidden tests miss and the folders
- * that are malformed; prints a line per mutant and a summary per lab. A lab
- * whose solution does not pass its own tests has its mutants skipped (with a
- * warning): what they catch would mean nothing.
+ * Checks the given labs and runs their mutants, on one queue: a lab's mutants
+ * join it as soon as that lab's solution has been checked (what they catch is
+ * measured against the tests the solution passes), ahead of nothing but the
+ * labs still waiting, so a slow lab checked last no longer runs alone. At most
+ * `parallelism()` labs are checked at once, and at most twice that many runs
+ * (labs and mutants) go on at once: a mutant's run spends most of its time
+ * waiting (on the time limit its bug trips, on a Worker that is never woken,
+ * on a server that never exits), and the limits those waits end on are
+ * seconds, far above what the load adds. Adds to each lab's findings the
+ * mutants the hidden tests miss and the folders that are malformed; prints a
+ * line per mutant and a summary per lab. A lab whose solution does not pass
+ * its own tests has its mutants skipped (with a warning): what they catch
+ * would mean nothing.
  */
-async function checkAllMutants(
+async function checkLabsAndMutants(
   paths: CoursePaths,
   labs: readonly LabEntry[],
-  findings: LabFindings[],
-  timeoutMs: number,
-  withPublic: boolean,
-): Promise<void> {
-  const jobs: { index: number; mutant: Mutant }[] = [];
-  for (const [index, lab] of labs.entries()) {
-    const { mutants, problems } = await loadMutants(paths, lab);
-    findings[index].problems.push(...problems);
-    if (mutants.length === 0) continue;
-    if (findings[index].passing === undefined) {
-      findings[index].warnings.push(
+  check: (lab: LabEntry) => Promise<LabFindings>,
+  mutantOptions: { timeoutMs: number; withPublic: boolean } | undefined,
+): Promise<LabFindings[]> {
+  const queue = new PQueue({ concurrency: parallelism() * 2 });
+  const loaded = mutantOptions === undefined
+    ? labs.map(() => ({ mutants: [] as Mutant[], problems: [] as string[] }))
+    : await Promise.all(labs.map((lab) => loadMutants(paths, lab)));
+  const total = loaded.reduce((sum, { mutants }) => sum + mutants.length, 0);
+  console.log(
+    `Checking ${plural(labs.length, "lab")}, ${parallelism()} at a time` +
+      (total > 0 ? `, and ${plural(total, "mutant")} as each lab is checked…` : "…"),
+  );
+  let done = 0;
+  const runMutants = async (index: number, found: LabFindings): Promise<MutantOutcome[]> => {
+    const { mutants } = loaded[index];
+    if (mutants.length === 0 || mutantOptions === undefined) return [];
+    if (found.passing === undefined) {
+      found.warnings.push(
         `${plural(mutants.length, "mutant")} not run: the solution does not pass its own tests`,
       );
-      continue;
+      return [];
     }
-    findings[index].problems.push(...await mutantTypeErrors(paths, lab, mutants));
-    jobs.push(...mutants.map((mutant) => ({ index, mutant })));
-  }
-  if (jobs.length === 0) return;
-  console.log(`Running ${plural(jobs.length, "mutant")}, ${parallelism()} at a time…`);
-  let done = 0;
-  const outcomes = await mapPool(jobs, parallelism(), async ({ index, mutant }) => {
-    const outcome = await runMutant(
-      paths,
-      labs[index],
-      mutant,
-      timeoutMs,
-      findings[index].passing!,
-      withPublic,
+    found.problems.push(...await mutantTypeErrors(paths, labs[index], mutants));
+    return await Promise.all(mutants.map((mutant) =>
+      queue.add(async () => {
+        const outcome = await runMutant(
+          paths,
+          labs[index],
+          mutant,
+          mutantOptions.timeoutMs,
+          found.passing!,
+          mutantOptions.withPublic,
+        );
+        done++;
+        const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
+        const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
+        console.log(
+          `  [${done}/${total}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`,
+        );
+        return outcome;
+      }, { priority: 0 })
+    ));
+  };
+  const mutantRuns: Promise<MutantOutcome[]>[] = [];
+  const findings = await mapPool(labs, parallelism(), async (lab, index) => {
+    // Priority 1: a lab waiting for a place goes before the mutants already queued.
+    const found = await queue.add(() => check(lab), { priority: 1 });
+    found.problems.push(...loaded[index].problems);
+    mutantRuns.push(
+      runMutants(index, found).then((outcomes) => {
+        summarizeLabMutants(labs[index], found, outcomes);
+        return outcomes;
+      }),
     );
-    done++;
-    const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
-    const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
-    console.log(
-      `  [${done}/${jobs.length}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`,
-    );
-    return outcome;
+    return found;
   });
-  const summaries: string[] = [];
-  for (const [index, lab] of labs.entries()) {
-    const mine = outcomes.filter((_, job) => jobs[job].index === index);
-    if (mine.length === 0) continue;
-    const { lines, summary, problems } = summarizeMutants(lab.slug, mine);
-    findings[index].warnings.push(
-      ...mine.filter((outcome) => outcome.racy && outcome.hiddenFailures.length === 0).map(
-        (outcome) => `the racy mutant ${outcome.id} escaped the hidden tests this run`,
-      ),
-    );
-    console.log(`\n${lines.map((line) => `  ${line}`).join("\n")}`);
-    summaries.push(summary);
-    findings[index].problems.push(...problems);
+  await Promise.all(mutantRuns);
+  const summaries = findings.flatMap((found) => found.mutantSummary ?? []);
+  if (summaries.length > 0) {
+    console.log(`\nMutants:\n${summaries.map((line) => `  ${line}`).join("\n")}`);
   }
-  console.log(`\nMutants:\n${summaries.map((line) => `  ${line}`).join("\n")}`);
+  return findings;
+}
+
+/** Prints a lab's mutant lines and records its summary, racy escapes and problems. */
+function summarizeLabMutants(lab: LabEntry, found: LabFindings, mine: MutantOutcome[]): void {
+  if (mine.length === 0) return;
+  const { lines, summary, problems } = summarizeMutants(lab.slug, mine);
+  found.warnings.push(
+    ...mine.filter((outcome) => outcome.racy && outcome.hiddenFailures.length === 0).map(
+      (outcome) => `the racy mutant ${outcome.id} escaped the hidden tests this run`,
+    ),
+  );
+  console.log(`\n${lines.map((line) => `  ${line}`).join("\n")}`);
+  found.mutantSummary = summary;
+  found.problems.push(...problems);
 }
 
 /**
@@ -696,21 +731,14 @@ export async function main(args: string[]): Promise<number> {
     ? course.labs
     : course.labs.filter((lab) => only.includes(lab.id) || only.includes(lab.slug));
   const started = performance.now();
-  console.log(`Checking ${plural(labs.length, "lab")}, ${parallelism()} at a time…`);
-  const findings = await mapPool(
+  const findings = await checkLabsAndMutants(
+    paths,
     labs,
-    parallelism(),
     (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
+    withMutants
+      ? { timeoutMs: Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS), withPublic: mutantsPublic }
+      : undefined,
   );
-  if (withMutants) {
-    await checkAllMutants(
-      paths,
-      labs,
-      findings,
-      Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS),
-      mutantsPublic,
-    );
-  }
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
     ...(only.length === 0 ? await unlistedFolders(paths, course) : []),
