@@ -581,9 +581,10 @@ async function writeStarterHashes(paths: CoursePaths): Promise<Course> {
  * on a server that never exits), and the limits those waits end on are
  * seconds, far above what the load adds. Adds to each lab's findings the
  * mutants the hidden tests miss and the folders that are malformed; prints a
- * line per mutant and a summary per lab. A lab whose solution does not pass
- * its own tests has its mutants skipped (with a warning): what they catch
- * would mean nothing.
+ * line per mutant and a summary per lab. A racy mutant (a race between
+ * Workers) that escapes is run once more, alone, once the queue is idle. A lab
+ * whose solution does not pass its own tests has its mutants skipped (with a
+ * warning): what they catch would mean nothing.
  */
 async function checkLabsAndMutants(
   paths: CoursePaths,
@@ -601,6 +602,13 @@ async function checkLabsAndMutants(
       (total > 0 ? `, and ${plural(total, "mutant")} as each lab is checked…` : "…"),
   );
   let done = 0;
+  // Runs that must have the machine to themselves go one at a time, each once the queue is idle.
+  let lastAlone: Promise<unknown> = Promise.resolve();
+  const alone = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = lastAlone.then(() => queue.onIdle()).then(work);
+    lastAlone = turn.catch(() => {});
+    return turn;
+  };
   const runMutants = async (index: number, found: LabFindings): Promise<MutantOutcome[]> => {
     const { mutants } = loaded[index];
     if (mutants.length === 0 || mutantOptions === undefined) return [];
@@ -611,25 +619,37 @@ async function checkLabsAndMutants(
       return [];
     }
     found.problems.push(...await mutantTypeErrors(paths, labs[index], mutants));
-    return await Promise.all(mutants.map((mutant) =>
-      queue.add(async () => {
-        const outcome = await runMutant(
-          paths,
-          labs[index],
-          mutant,
-          mutantOptions.timeoutMs,
-          found.passing!,
-          mutantOptions.withPublic,
-        );
-        done++;
-        const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
-        const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
-        console.log(
-          `  [${done}/${total}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`,
-        );
-        return outcome;
-      }, { priority: 0 })
-    ));
+    const run = async (mutant: Mutant, count: () => string): Promise<MutantOutcome> => {
+      const outcome = await runMutant(
+        paths,
+        labs[index],
+        mutant,
+        mutantOptions.timeoutMs,
+        found.passing!,
+        mutantOptions.withPublic,
+      );
+      const verdict = outcome.hiddenFailures.length === 0 ? "missed ✗" : "caught";
+      const seconds = ((outcome.durationMs ?? 0) / 1000).toFixed(1);
+      console.log(`  [${count()}] ${labs[index].slug}: ${mutant.id}: ${verdict} (${seconds} s)`);
+      return outcome;
+    };
+    const outcomes = await Promise.all(
+      mutants.map((mutant) =>
+        queue.add(() => run(mutant, () => `${++done}/${total}`), { priority: 0 })
+      ),
+    );
+    // A race between Workers shows less often while other runs crowd the cores: a racy mutant
+    // that escaped gets one more run, alone, once everything else is done.
+    return await Promise.all(
+      outcomes.map((outcome, job) =>
+        outcome.racy && outcome.hiddenFailures.length === 0
+          ? alone(async () => {
+            const again = await run(mutants[job], () => "again, alone");
+            return again.hiddenFailures.length > 0 ? again : outcome;
+          })
+          : outcome
+      ),
+    );
   };
   const mutantRuns: Promise<MutantOutcome[]>[] = [];
   const findings = await mapPool(labs, parallelism(), async (lab, index) => {

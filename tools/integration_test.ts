@@ -225,9 +225,17 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
     }
   });
 
-  it("with --mutants-hidden-only, stops a mutant's hidden run at the first failing file", async () => {
+  it("with --mutants-hidden-only, stops a mutant's hidden run at the first failing file, and runs an escaped racy mutant again alone", async () => {
     const root = await makeFixtureCourse();
     try {
+      // A "racy" mutant that changes nothing escapes every run: it must get its second run.
+      const solution = await Deno.readTextFile(joinPath(root, "solutions/01-adder/adder.ts"));
+      const racy = joinPath(root, "grader/hidden/01-adder/mutants/never-shows");
+      await Deno.mkdir(racy);
+      await Deno.writeTextFile(
+        joinPath(racy, "adder.ts.patch"),
+        mutantPatch("adder.ts", solution, `${solution}// a comment\n`, "// Mutant (racy): none."),
+      );
       // A second hidden file, after adder_hidden_test.ts, that the mutant fails too.
       await Deno.writeTextFile(
         joinPath(root, "grader/hidden/01-adder/later_hidden_test.ts"),
@@ -246,9 +254,13 @@ describe("deno task check", { skip: !onDeno && "needs Deno" }, () => {
         "--mutants-hidden-only",
       ]);
       assert.equal(result.code, 0, explain(result));
-      const line =
-        "  01-adder: mutant loop-stops-before-last-value: at least 1 hidden test, public tests not run";
-      assert.ok(result.stdout.includes(`${line}\n`), `missing "${line}"\n${explain(result)}`);
+      for (
+        const line of [
+          "  01-adder: mutant loop-stops-before-last-value: at least 1 hidden test, public tests not run",
+          "  [again, alone] 01-adder: never-shows: missed ✗",
+          "  - 01-adder: the racy mutant never-shows escaped the hidden tests this run",
+        ]
+      ) assert.ok(result.stdout.includes(line), `missing "${line}"\n${explain(result)}`);
     } finally {
       await Deno.remove(root, { recursive: true });
     }
