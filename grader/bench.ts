@@ -27,7 +27,7 @@
 import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
 import { openCpuMeter } from "./cpu_meter.ts";
-import { defaultJobs, gradeSubmissions, selectLabs } from "./grade.ts";
+import { defaultJobs, GradeError, gradeSubmissions, selectLabs } from "./grade.ts";
 import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
 
 /** What to measure. */
@@ -254,7 +254,15 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const { students, starters, jobs, seeds, labs } = options;
-  const result = await benchGrading({ root: Deno.cwd(), students, starters, jobs, seeds, labs });
+  let result: BenchResult;
+  try {
+    result = await benchGrading({ root: Deno.cwd(), students, starters, jobs, seeds, labs });
+  } catch (error) {
+    // An unknown lab, or hidden tests the reference solution fails: said as the grader says it.
+    if (!(error instanceof GradeError)) throw error;
+    console.error(`grade-bench: ${error.message}`);
+    Deno.exit(1);
+  }
   const cores = navigator.hardwareConcurrency ?? 1;
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   console.log(

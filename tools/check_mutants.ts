@@ -334,7 +334,7 @@ export async function runMutant(
       publicFailures: publicRun && notPassing(publicRun, expected.public),
       hiddenFailures: withPublic ? hiddenFailures : failedBeforeTheStop(hiddenRun, hiddenFailures),
       runProblems,
-      ...(withPublic ? {} : { stoppedEarly: true }),
+      stoppedEarly: !withPublic,
       durationMs: performance.now() - started,
     };
   } finally {

@@ -111,7 +111,9 @@ describe("mailbox (hidden)", () => {
     const group = await workers.get();
     const buffer = new SharedArrayBuffer(Mailbox.bytesFor(4));
     // The producer's Worker starts before the consumer's round, so that a Worker slow to start on a
-    // loaded machine cannot eat the consumer's wait; the pause below is what makes the consumer sleep.
+    // loaded machine cannot eat the consumer's wait. The pause below decides nothing on a right
+    // take(), which passes however the two meet; it gives a wrong one (giving up at once instead of
+    // sleeping) an empty mailbox to give up on.
     const producer = await WorkerGroup.start(1);
     try {
       // Only the consumer runs in this round: it must still be waiting, not failing, when the producer comes.

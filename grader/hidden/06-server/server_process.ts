@@ -7,13 +7,11 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { SEED_VARIABLE } from "../primitives/schedule.ts";
 import { within } from "../primitives/testing.ts";
 
 /** A runtime the program is started with. */
 export type Runtime = "deno" | "bun";
-
-/** The variable the primitives' seeded scheduler reads (the course's shared contract). */
-const SEED_VARIABLE = "PRIMITIVES_SEED";
 
 /** The folder holding main.ts: these tests are copied beside it. */
 export const labDir = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
