@@ -321,7 +321,8 @@ export function denoCacheDir(): string | undefined {
 }
 
 /**
- * Removes what Deno transpiled from the modules under `dirs` (its cache keeps
+ * Removes what Deno transpiled from the modules under `dirs` from Deno's
+ * `cache` (by default the one {@linkcode denoCacheDir} finds; the cache keeps
  * one file per module path, `<cache>/gen/file/<path>.js`, and never drops one).
  * Every sandbox has a fresh path, so without this each run of a lab's tests
  * would leave its transpiled copy in the user's cache for good: about 0.8 MB a
@@ -334,8 +335,10 @@ export function denoCacheDir(): string | undefined {
  * await forgetTranspiled(["/tmp/lab-04-channels-starter-1a2b"]);
  * ```
  */
-export async function forgetTranspiled(dirs: string[]): Promise<void> {
-  const cache = denoCacheDir();
+export async function forgetTranspiled(
+  dirs: string[],
+  cache: string | undefined = denoCacheDir(),
+): Promise<void> {
   if (cache === undefined || Deno.build.os === "windows") return;
   for (const dir of new Set(dirs)) {
     if (!dir.startsWith("/") || dir.split("/").includes("..")) continue;

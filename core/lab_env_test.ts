@@ -7,6 +7,8 @@ import {
   denoCacheDir,
   exists,
   fileUrlToPath,
+  forgetTranspiled,
+  forgetTranspiled,
   hashText,
   joinPath,
   loadCourse,
@@ -21,6 +23,18 @@ import {
 import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
 
 const onDeno = typeof Deno !== "undefined";
+
+/** Runs a module, so that Deno transpiles it into the cache its `env` names (or the usual one). */
+async function runTranspiling(file: string, env: Record<string, string>): Promise<void> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--no-lock", file],
+    env,
+    cwd: "/",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.ok(run.success, new TextDecoder().decode(run.stderr));
+}
 
 describe("paths", () => {
   it("joins with single slashes and keeps a leading one", () => {
@@ -216,50 +230,64 @@ describe("createSandbox", { skip: !onDeno && "needs Deno" }, () => {
     }
   });
 
-  it("removing a sandbox also removes what Deno transpiled from it, and nothing else in the cache", async () => {
+  // Test files run in parallel in one process, so these tests never set DENO_DIR on it: a
+  // sandbox another file starts meanwhile would inherit an empty cache.
+  it("removing a sandbox also removes what Deno transpiled from it", async () => {
     const root = await makeFixtureCourse();
-    const cache = await Deno.makeTempDir({ prefix: "deno-cache-" });
-    const previous = Deno.env.get("DENO_DIR");
-    Deno.env.set("DENO_DIR", cache);
+    const cache = denoCacheDir();
+    assert.ok(cache !== undefined, "this test needs Deno's cache folder");
     try {
-      assert.equal(denoCacheDir(), cache);
-      const paths = coursePaths(root);
-      const [adder] = (await loadCourse(paths)).labs;
-      const elsewhere = joinPath(root, "kept.ts");
-      await Deno.writeTextFile(elsewhere, "const kept: number = 1;\nconsole.log(kept);\n");
-      const sandbox = await createSandbox(paths, adder, "starter", false);
+      const [adder] = (await loadCourse(coursePaths(root))).labs;
+      const sandbox = await createSandbox(coursePaths(root), adder, "starter", false);
       const probe = joinPath(sandbox.labDir, "probe.ts");
       await Deno.writeTextFile(probe, "const seen: number = 2;\nconsole.log(seen);\n");
-      const transpiled = async () => {
-        const files: string[] = [];
-        const gen = joinPath(cache, "gen");
-        if (await exists(gen)) {
-          for (const file of await walkFiles(gen)) files.push(file);
-        }
-        return files;
-      };
-      for (const file of [probe, elsewhere]) {
-        const run = await new Deno.Command(Deno.execPath(), {
-          args: ["run", "--no-config", "--no-lock", file],
-          env: { DENO_DIR: cache },
-          cwd: "/",
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        assert.ok(run.success, new TextDecoder().decode(run.stderr));
-      }
+      await runTranspiling(probe, {});
+      const transpiledProbe = async () =>
+        (await walkFiles(joinPath(cache, "gen", "file"))).filter((file) =>
+          file.endsWith("/probe.ts.js") && file.includes(sandbox.dir.split("/").at(-1)!)
+        );
+      assert.equal((await transpiledProbe()).length, 1);
+      await sandbox.remove();
+      assert.deepEqual(await transpiledProbe(), []);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+
+  it("forgetTranspiled removes the transpiled modules under the folders named, and nothing else", async () => {
+    const cache = await Deno.makeTempDir({ prefix: "deno-cache-" });
+    const dir = await Deno.makeTempDir({ prefix: "transpiled-" });
+    try {
+      const [gone, kept] = [joinPath(dir, "gone", "probe.ts"), joinPath(dir, "kept.ts")];
+      await Deno.mkdir(joinPath(dir, "gone"));
+      await Deno.writeTextFile(gone, "const seen: number = 2;\nconsole.log(seen);\n");
+      await Deno.writeTextFile(kept, "const kept: number = 1;\nconsole.log(kept);\n");
+      for (const file of [gone, kept]) await runTranspiling(file, { DENO_DIR: cache });
+      const transpiled = () => walkFiles(joinPath(cache, "gen"));
       const before = await transpiled();
       assert.ok(before.some((file) => file.endsWith("/probe.ts.js")), before.join(", "));
-      await sandbox.remove();
+      await forgetTranspiled([joinPath(dir, "gone")], cache);
       const after = await transpiled();
       assert.deepEqual(after, before.filter((file) => !file.endsWith("/probe.ts.js")));
       assert.ok(after.some((file) => file.endsWith("/kept.ts.js")), after.join(", "));
     } finally {
-      if (previous === undefined) Deno.env.delete("DENO_DIR");
-      else Deno.env.set("DENO_DIR", previous);
       await Deno.remove(cache, { recursive: true });
-      await Deno.remove(root, { recursive: true });
+      await Deno.remove(dir, { recursive: true });
     }
+  });
+
+  it("denoCacheDir follows DENO_DIR", async () => {
+    const script = `import { denoCacheDir } from ${
+      JSON.stringify(new URL("./lab_env.ts", import.meta.url).href)
+    }; console.log(denoCacheDir());`;
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", script],
+      env: { DENO_DIR: "/tmp/some-deno-cache" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(run.success, new TextDecoder().decode(run.stderr));
+    assert.equal(new TextDecoder().decode(run.stdout).trim(), "/tmp/some-deno-cache");
   });
 
   it("names the missing folder and leaves nothing behind", async () => {

@@ -23,11 +23,10 @@
 
 import { pathToFileURL } from "node:url";
 import { forgetTranspiled, joinPath } from "./lab_env.ts";
-import { ENTRY_FILE, entrySource, SEED_MARKER_PREFIX } from "./test_entry.ts";
+import { ENTRY_FILE, entrySource, SEED_MARKER_PREFIX, SEED_VARIABLE } from "./test_entry.ts";
 import { runPassed, runTests, type TestRun } from "./test_runner.ts";
 
-/** The environment variable the primitives read their seed from (contract 2). */
-export const SEED_VARIABLE = "PRIMITIVES_SEED";
+export { SEED_VARIABLE };
 
 /** The largest seed the tools hand out or accept: the schedule's generator uses 32 bits. */
 export const MAX_SEED = 2 ** 32 - 1;

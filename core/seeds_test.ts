@@ -10,9 +10,11 @@ import {
   randomSeed,
   replayCommand,
   runSeedBatch,
+  SEED_VARIABLE,
   seedEnv,
   seedRange,
 } from "./seeds.ts";
+import { SEED_VARIABLE as PRIMITIVES_SEED_VARIABLE } from "../labs/primitives/schedule.ts";
 import type { TestRun } from "./test_runner.ts";
 import { copyTree, fileUrlToPath, joinPath } from "./lab_env.ts";
 
@@ -33,6 +35,11 @@ function runWith(passed: boolean): TestRun {
 }
 
 describe("seed options", () => {
+  it("hands the seed over in the variable the primitives' scheduler reads", () => {
+    assert.equal(SEED_VARIABLE, PRIMITIVES_SEED_VARIABLE);
+    assert.deepEqual(seedEnv(7), { [PRIMITIVES_SEED_VARIABLE]: "7" });
+  });
+
   it("reads a seed from 0 to 2^32-1 and names the option when it is anything else", () => {
     assert.equal(parseSeed("8841", "--seed"), 8841);
     assert.equal(parseSeed("0", "--seed"), 0);

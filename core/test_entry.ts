@@ -50,8 +50,11 @@ export const LOAD_FAILURE_PREFIX = "entry: could not load ";
 /** The start of the name of the marker test that begins a pass under another seed. */
 export const SEED_MARKER_PREFIX = "entry: from here on, seed ";
 
-/** The variable the primitives' scheduler reads its seed from (the course's shared contract). */
-const SEED_VARIABLE = "PRIMITIVES_SEED";
+/**
+ * The environment variable the primitives' scheduler reads its seed from
+ * (contract 2; labs/primitives/schedule.ts reads the same name).
+ */
+export const SEED_VARIABLE = "PRIMITIVES_SEED";
 
 /** One pass over hidden test files. */
 export interface EntryPass {

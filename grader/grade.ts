@@ -55,6 +55,7 @@ import {
 import { type ClassSummary, classSummary, gradebookCsv, type LabColumn } from "./gradebook.ts";
 import { gradescopeResults, type Visibility } from "./results.ts";
 import {
+  cacheCourseDependencies,
   DEFAULT_LIMITS,
   DEFAULT_SEEDS,
   runSandbox,
@@ -633,6 +634,11 @@ export async function gradeSubmissions(
     out,
   };
   const started = performance.now();
+  try {
+    await cacheCourseDependencies(paths.root, log);
+  } catch (error) {
+    throw new GradeError((error as Error).message);
+  }
   const release = await lockOutput(out);
   await removeStaleRunFolders();
   const tempRoot = await makeRunTempRoot();

@@ -46,6 +46,7 @@ import {
 } from "../core/lab_env.ts";
 import type { TestResult } from "../core/test_report.ts";
 import { runTests, type TestRun } from "../core/test_runner.ts";
+import { allowSeedVariable, seedEnv } from "../core/seeds.ts";
 import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
 import {
   ENTRY_FILE,
@@ -192,14 +193,9 @@ export function sandboxFlags(
   if (hiddenFiles.length > 0) {
     permissions.push(`--deny-read=${hiddenFiles.map((name) => joinPath(labDir, name)).join(",")}`);
   }
-  if (seeded) {
-    // One --allow-env flag: the manifest's names, if any, and the seed's.
-    const at = permissions.findIndex((flag) => flag.startsWith("--allow-env="));
-    if (at === -1) permissions.push(`--allow-env=${SEED_VARIABLE}`);
-    else permissions[at] += `,${SEED_VARIABLE}`;
-  }
   return {
-    permissions,
+    // One --allow-env flag: the manifest's names, if any, and the seed's.
+    permissions: seeded ? allowSeedVariable(permissions) : permissions,
     flags: [
       "--cached-only",
       "--no-remote",
@@ -209,8 +205,45 @@ export function sandboxFlags(
   };
 }
 
-/** The variable the primitives' seeded scheduler reads (the course's shared contract). */
-export const SEED_VARIABLE = "PRIMITIVES_SEED";
+/**
+ * Puts the course's npm packages (deno.json's imports, as deno.lock pins them)
+ * into Deno's cache before any sandbox runs: a sandbox fetches nothing
+ * (`--cached-only`), so on a machine whose cache lacks one, every run, the
+ * reference solution's included, would fail to load. Tries the cache alone
+ * first, and fetches only what it lacks.
+ *
+ * @throws {Error} saying what Deno printed when the packages can be neither found nor fetched.
+ * @example
+ * ```ts
+ * import { cacheCourseDependencies } from "./sandbox.ts";
+ * await cacheCourseDependencies(".", console.log);
+ * ```
+ */
+export async function cacheCourseDependencies(
+  root: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const install = (flags: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["install", "--quiet", ...flags],
+      cwd: root,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+  if ((await install(["--cached-only"])).success) return;
+  log("Fetching the course's npm packages into Deno's cache (sandboxes fetch nothing)…");
+  const fetched = await install([]);
+  if (fetched.success) return;
+  const said = new TextDecoder().decode(fetched.stderr).split("\n")
+    .filter((line) => line.trim() !== "" && !/^\s*(Stack backtrace|\d+: <unknown>)/.test(line))
+    .slice(0, 6).join("\n  ");
+  throw new Error(
+    `the course's npm packages are not in Deno's cache and could not be fetched, and sandboxes ` +
+      `fetch nothing (\`deno install\` in ${root} said:\n  ${said})`,
+  );
+}
 
 /** What a lab run produced. */
 export interface SandboxOutcome {
@@ -385,7 +418,7 @@ export async function runSandbox(
           visible: [sandbox.dir, reportRoot, ...setup.show ?? []],
           writable: [reportRoot],
         }),
-        env: runningSeed === undefined ? undefined : { [SEED_VARIABLE]: String(runningSeed) },
+        env: runningSeed === undefined ? undefined : seedEnv(runningSeed),
         timeoutMs: limits.timeoutMs,
         // A pass's marker gives the next pass the whole limit; the wrapper bounds them all.
         restartsClock: (event) =>

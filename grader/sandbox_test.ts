@@ -13,6 +13,7 @@ import {
 import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
 import type { TestRun } from "../core/test_runner.ts";
 import {
+  cacheCourseDependencies,
   DEFAULT_LIMITS,
   describeProblem,
   PRELOAD_IN_SANDBOX,
@@ -140,6 +141,45 @@ describe("prepareSandbox", { skip: !onDeno && "needs Deno" }, () => {
       assert.ok("@sinonjs/fake-timers" in config.imports);
     } finally {
       await sandbox.remove();
+    }
+  });
+});
+
+describe("cacheCourseDependencies", { skip: !onDeno && "needs Deno" }, () => {
+  async function courseImporting(specifier: string): Promise<string> {
+    const dir = await Deno.makeTempDir({ prefix: "cache-deps-" });
+    await Deno.writeTextFile(
+      joinPath(dir, "deno.json"),
+      JSON.stringify({ nodeModulesDir: "none", imports: { dependency: specifier } }),
+    );
+    return dir;
+  }
+
+  it("returns without fetching when the cache already holds every package", async () => {
+    const dir = await courseImporting("npm:@sinonjs/fake-timers@15.5.0");
+    const said: string[] = [];
+    try {
+      // The first call fetches the package if no earlier run cached it; the second finds it.
+      await cacheCourseDependencies(dir, () => {});
+      await cacheCourseDependencies(dir, (line) => said.push(line));
+      assert.deepEqual(said, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  it("says it fetches a missing package, and fails saying what Deno said when it cannot", async () => {
+    const dir = await courseImporting("npm:no-such-package-for-the-workbook-grader@1.0.0");
+    const said: string[] = [];
+    try {
+      await assert.rejects(
+        cacheCourseDependencies(dir, (line) => said.push(line)),
+        /not in Deno's cache and could not be fetched.*\n.*no-such-package-for-the-workbook-grader/s,
+      );
+      assert.equal(said.length, 1);
+      assert.match(said[0], /^Fetching the course's npm packages/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   });
 });

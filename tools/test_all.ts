@@ -193,6 +193,42 @@ const steps: Step[] = [
   },
 ];
 
+/** How many of a failed step's last output lines are repeated at the end of the run. */
+const TAIL_LINES = 40;
+
+/** Keeps the last lines of a step's output (stdout and stderr as they arrive). */
+class LineTail {
+  #lines: string[] = [];
+  #partial = new Map<ReadableStream<Uint8Array>, string>();
+  constructor(readonly limit: number) {}
+
+  add(stream: ReadableStream<Uint8Array>, text: string): void {
+    const pieces = ((this.#partial.get(stream) ?? "") + text).split("\n");
+    this.#partial.set(stream, pieces.pop()!);
+    this.#lines.push(...pieces);
+    if (this.#lines.length > this.limit) this.#lines.splice(0, this.#lines.length - this.limit);
+  }
+
+  lines(): string[] {
+    const unfinished = [...this.#partial.values()].filter((line) => line !== "");
+    return [...this.#lines, ...unfinished].slice(-this.limit);
+  }
+}
+
+/** Copies a child's output to ours as it comes, and keeps its last lines. */
+async function relay(
+  from: ReadableStream<Uint8Array>,
+  to: { write(bytes: Uint8Array): Promise<number> },
+  tail: LineTail,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  for await (const chunk of from) {
+    let written = 0;
+    while (written < chunk.length) written += await to.write(chunk.subarray(written));
+    tail.add(from, decoder.decode(chunk, { stream: true }));
+  }
+}
+
 function usage(): string {
   return [
     "Usage: deno task test [--only <step>] [--list]",
@@ -222,7 +258,7 @@ if (onlyIndex !== -1) {
   }
 }
 
-const failed: string[] = [];
+const failed: { name: string; lastLines: string[] }[] = [];
 const started = performance.now();
 for (const [index, step] of selected.entries()) {
   const argv = await step.command();
@@ -230,13 +266,18 @@ for (const [index, step] of selected.entries()) {
     `\n[${index + 1}/${selected.length}] ${step.title}\n$ ${argv.join(" ").replace(deno, "deno")}`,
   );
   const stepStart = performance.now();
-  const { code } = await new Deno.Command(argv[0], {
+  const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     cwd: root,
-    stdout: "inherit",
-    stderr: "inherit",
-  })
-    .output();
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const tail = new LineTail(TAIL_LINES);
+  await Promise.all([
+    relay(child.stdout, Deno.stdout, tail),
+    relay(child.stderr, Deno.stderr, tail),
+  ]);
+  const { code } = await child.status;
   const seconds = ((performance.now() - stepStart) / 1000).toFixed(1);
   if (code === 0) {
     console.log(`[${index + 1}/${selected.length}] ok: ${step.name} (${seconds} s)`);
@@ -244,12 +285,19 @@ for (const [index, step] of selected.entries()) {
     console.log(
       `[${index + 1}/${selected.length}] FAILED: ${step.name} (exit ${code}, ${seconds} s)`,
     );
-    failed.push(step.name);
+    failed.push({ name: step.name, lastLines: tail.lines() });
   }
+}
+// CI keeps only the end of the log, so the reasons a step failed are repeated there.
+for (const { name, lastLines } of failed) {
+  console.log(`\n--- the last ${lastLines.length} lines of the failed step "${name}":`);
+  for (const line of lastLines) console.log(line);
 }
 const total = ((performance.now() - started) / 1000).toFixed(1);
 console.log(
-  `\nTest steps run in ${total} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}`,
+  `\nTest steps run in ${total} s${
+    failed.length > 0 ? `; failed: ${failed.map((step) => step.name).join(", ")}` : ""
+  }`,
 );
 console.log(`steps: ${selected.length - failed.length} passed, ${failed.length} failed`);
 Deno.exit(failed.length === 0 ? 0 : 1);

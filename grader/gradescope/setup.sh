@@ -35,6 +35,9 @@ if [ ! -x node_modules/.bin/deno ]; then
   npm install --no-audit --no-fund --silent --no-save deno@2.9.6 bun@1.4.5
 fi
 export PATH="$source_dir/node_modules/.bin:$PATH"
-# Every module a sandbox loads: the primitives, the labs' tests and the grader's preload.
+# Every npm package deno.json names (a sandbox with --cached-only needs them all, even those it
+# never imports), then every module a sandbox loads: the primitives, the labs' tests and the
+# grader's preload.
+deno install --quiet
 deno cache labs/primitives/mod.ts labs/*/*_test.ts grader/sandbox_preload.ts grader/main.ts
 echo "setup: ready ($(deno --version | head -n 1))"
