@@ -82,7 +82,7 @@ const DEFAULT_SEEDS = 20;
 
 const USAGE =
   `Usage: deno task check [--lab <id>] [--no-mutants] [--seeds <count>] [--timeout <seconds>]
-                       [--root <folder>]
+                       [--recheck-alone] [--root <folder>]
 
 For every lab in labs/course.json: starters exist and have // TODO markers; the
 solution passes every public and hidden test, and its public tests pass under
@@ -99,6 +99,9 @@ Options:
   --write-starter-hashes  record each starter's hash in labs/course.json first (the
                         runner shows an untouched lab as "not started")
   --timeout <seconds>   limit for each test run (default 120; 60 at most for a mutant)
+  --recheck-alone       check a lab with problems once more, with no other lab running;
+                        if it is then sound, its first problems become warnings (a
+                        flake under load, to look into) instead of failing the check
   --root <folder>       the course folder, the one with deno.json (default: the current folder)
   --help                show this help`;
 
@@ -672,6 +675,45 @@ async function checkLabsAndMutants(
   return findings;
 }
 
+/**
+ * Checks each lab that had problems once more, one lab at a time. A lab sound
+ * the second time keeps the second findings, with the first problems as
+ * warnings; a lab with problems again keeps the second problems.
+ *
+ * @example
+ * ```ts
+ * import { type LabFindings, recheckUnsound } from "./check.ts";
+ * import type { LabEntry } from "../core/course.ts";
+ * declare const labs: LabEntry[];
+ * declare const findings: LabFindings[];
+ * declare const checkAll: (some: readonly LabEntry[]) => Promise<LabFindings[]>;
+ * await recheckUnsound(labs, findings, checkAll); // findings[i] replaced for each lab rechecked
+ * ```
+ */
+export async function recheckUnsound(
+  labs: readonly LabEntry[],
+  findings: LabFindings[],
+  checkAll: (some: readonly LabEntry[]) => Promise<LabFindings[]>,
+): Promise<void> {
+  for (const [index, lab] of labs.entries()) {
+    const first = findings[index];
+    if (first.problems.length === 0) continue;
+    console.log(
+      `\n${lab.slug}: ${plural(first.problems.length, "problem")} in a crowded check; ` +
+        `checking it again, alone:\n${first.problems.map((text) => `  - ${text}`).join("\n")}`,
+    );
+    const [again] = await checkAll([lab]);
+    if (again.problems.length === 0) {
+      again.warnings.push(
+        ...first.problems.map((text) =>
+          `flaky under load (sound when checked again alone): ${text}`
+        ),
+      );
+    }
+    findings[index] = again;
+  }
+}
+
 /** Prints a lab's mutant lines and records its summary, racy escapes and problems. */
 function summarizeLabMutants(lab: LabEntry, found: LabFindings, mine: MutantOutcome[]): void {
   if (mine.length === 0) return;
@@ -704,6 +746,7 @@ export async function main(args: string[]): Promise<number> {
   let withMutants = true;
   let mutantsPublic = true;
   let writeHashes = false;
+  let recheckAlone = false;
   try {
     if (takeFlag(rest, "--help", "-h")) {
       console.log(USAGE);
@@ -716,6 +759,7 @@ export async function main(args: string[]): Promise<number> {
     withMutants = !takeFlag(rest, "--no-mutants");
     mutantsPublic = !takeFlag(rest, "--mutants-hidden-only");
     writeHashes = takeFlag(rest, "--write-starter-hashes");
+    recheckAlone = takeFlag(rest, "--recheck-alone");
     const timeout = takeOption(rest, "--timeout");
     if (timeout !== undefined) timeoutMs = parseSeconds(timeout, "--timeout");
     const seeds = takeOption(rest, "--seeds");
@@ -751,14 +795,17 @@ export async function main(args: string[]): Promise<number> {
     ? course.labs
     : course.labs.filter((lab) => only.includes(lab.id) || only.includes(lab.slug));
   const started = performance.now();
-  const findings = await checkLabsAndMutants(
-    paths,
-    labs,
-    (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
-    withMutants
-      ? { timeoutMs: Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS), withPublic: mutantsPublic }
-      : undefined,
-  );
+  const checkAll = (some: readonly LabEntry[]) =>
+    checkLabsAndMutants(
+      paths,
+      some,
+      (lab) => checkLab(paths, lab, timeoutMs, (text) => console.log(`  ${text}`), seedCount),
+      withMutants
+        ? { timeoutMs: Math.min(timeoutMs, MAX_MUTANT_TIMEOUT_MS), withPublic: mutantsPublic }
+        : undefined,
+    );
+  const findings = await checkAll(labs);
+  if (recheckAlone) await recheckUnsound(labs, findings, checkAll);
   const warnings = [
     ...findings.flatMap((found) => found.warnings.map((text) => `${found.slug}: ${text}`)),
     ...(only.length === 0 ? await unlistedFolders(paths, course) : []),

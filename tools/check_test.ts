@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { checkTestNames, partOrderProblem, staticStudentImports } from "./check.ts";
+import {
+  checkTestNames,
+  type LabFindings,
+  partOrderProblem,
+  recheckUnsound,
+  staticStudentImports,
+} from "./check.ts";
 import type { LabEntry } from "../core/course.ts";
 
 describe("staticStudentImports", () => {
@@ -91,5 +97,51 @@ describe("partOrderProblem", () => {
         "pipeline.ts, first.ts: list the files in the README's part order (the runner shows " +
         "the tests, and the hint of the earliest failing part, in the manifest's order)",
     );
+  });
+});
+
+describe("recheckUnsound", () => {
+  const lab = (id: string): LabEntry => ({
+    id,
+    slug: `${id}-lab`,
+    title: id,
+    note: `notes/${id}.md`,
+    files: ["a.ts"],
+  });
+  const labs = [lab("01"), lab("02"), lab("03")];
+  const found = (slug: string, problems: string[] = []): LabFindings => ({
+    slug,
+    problems,
+    warnings: [],
+  });
+
+  it("checks again, one at a time, only the labs with problems", async () => {
+    const asked: string[][] = [];
+    const findings = [found("01-lab", ["x"]), found("02-lab"), found("03-lab", ["y"])];
+    await recheckUnsound(labs, findings, (some) => {
+      asked.push(some.map((entry) => entry.slug));
+      return Promise.resolve(some.map((entry) => found(entry.slug)));
+    });
+    assert.deepEqual(asked, [["01-lab"], ["03-lab"]]);
+  });
+
+  it("turns the first problems of a lab sound the second time into warnings", async () => {
+    const findings = [found("01-lab", ["the solution fails t under seed 3"])];
+    await recheckUnsound(labs.slice(0, 1), findings, () => Promise.resolve([found("01-lab")]));
+    assert.deepEqual(findings[0].problems, []);
+    assert.deepEqual(findings[0].warnings, [
+      "flaky under load (sound when checked again alone): the solution fails t under seed 3",
+    ]);
+  });
+
+  it("keeps the second problems of a lab that fails again", async () => {
+    const findings = [found("01-lab", ["first"])];
+    await recheckUnsound(
+      labs.slice(0, 1),
+      findings,
+      () => Promise.resolve([found("01-lab", ["second"])]),
+    );
+    assert.deepEqual(findings[0].problems, ["second"]);
+    assert.deepEqual(findings[0].warnings, []);
   });
 });
