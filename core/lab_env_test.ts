@@ -8,7 +8,6 @@ import {
   exists,
   fileUrlToPath,
   forgetTranspiled,
-  forgetTranspiled,
   hashText,
   joinPath,
   loadCourse,
