@@ -431,13 +431,7 @@ export function hintFor(lab: LabEntry, failingTest: string): string | undefined 
  * ```
  */
 export function locateRuntimes(): RuntimePaths {
-  const deno = (globalThis as {
-    Deno?: {
-      execPath(): string;
-      env: { get(name: string): string | undefined };
-      statSync(path: string): { isFile: boolean };
-    };
-  }).Deno;
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
   if (deno === undefined) return {};
   const found: RuntimePaths = {};
   try {
@@ -445,25 +439,47 @@ export function locateRuntimes(): RuntimePaths {
   } catch {
     // not allowed to ask: not found
   }
+  const bun = findOnPath("bun");
+  if (bun !== undefined) found.bun = bun;
+  return found;
+}
+
+/**
+ * The first file named `name` in a folder of `PATH`, as that `PATH` entry
+ * names it (Deno checks `--allow-run` against that path when a program is
+ * started by name); `undefined` outside Deno, or when it is not there or
+ * cannot be looked for.
+ *
+ * @example
+ * ```ts
+ * import { findOnPath } from "./course.ts";
+ * findOnPath("bwrap"); // → "/usr/bin/bwrap" where bubblewrap is installed
+ * ```
+ */
+export function findOnPath(name: string): string | undefined {
+  const deno = (globalThis as {
+    Deno?: {
+      env: { get(name: string): string | undefined };
+      statSync(path: string): { isFile: boolean };
+    };
+  }).Deno;
+  if (deno === undefined) return undefined;
   let searchPath = "";
   try {
     searchPath = deno.env.get("PATH") ?? "";
   } catch {
-    // not allowed to read PATH: bun is not found
+    return undefined; // not allowed to read PATH
   }
   for (const dir of searchPath.split(":")) {
     if (dir === "") continue;
-    const candidate = `${dir.replace(/\/+$/, "")}/bun`;
+    const candidate = `${dir.replace(/\/+$/, "")}/${name}`;
     try {
-      if (deno.statSync(candidate).isFile) {
-        found.bun = candidate;
-        break;
-      }
+      if (deno.statSync(candidate).isFile) return candidate;
     } catch {
       // not there, or not readable: keep looking
     }
   }
-  return found;
+  return undefined;
 }
 
 /**

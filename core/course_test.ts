@@ -4,6 +4,7 @@ import {
   type Course,
   CourseError,
   findLab,
+  findOnPath,
   hintFor,
   type LabEntry,
   locateRuntimes,
@@ -309,6 +310,22 @@ describe("permissionFlags", () => {
         }
       });
     assert.equal(found.bun, onPath);
+  });
+});
+
+describe("findOnPath", { skip: typeof Deno === "undefined" && "needs Deno" }, () => {
+  it("gives the first PATH entry's own path of a program, and nothing for a missing one", () => {
+    const first = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "")
+      .map((dir) => `${dir}/sh`).find((path) => {
+        try {
+          return Deno.statSync(path).isFile;
+        } catch {
+          return false;
+        }
+      });
+    assert.ok(first !== undefined, "this test needs sh on PATH");
+    assert.equal(findOnPath("sh"), first);
+    assert.equal(findOnPath("no-such-program-for-the-workbook"), undefined);
   });
 });
 

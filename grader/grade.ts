@@ -44,7 +44,6 @@ import {
   absolutePath,
   type CoursePaths,
   coursePaths,
-  denoCacheDir,
   exists,
   joinPath,
   loadCourse,
@@ -65,8 +64,8 @@ import {
 } from "./sandbox.ts";
 import { assertionMessages, Scrubber } from "./scrub.ts";
 import {
-  ALWAYS_EMPTY,
   detectNamespace,
+  foldersToShow,
   makeRunTempRoot,
   removeStaleRunFolders,
 } from "./isolation.ts";
@@ -495,29 +494,6 @@ async function lockOutput(out: string): Promise<() => Promise<void>> {
   throw new GradeError(`could not take the lock ${path}: another run keeps taking it`);
 }
 
-/**
- * Folders shown again inside hidden ones: Deno's executable, Deno's cache, and
- * the course's node_modules (public packages, and the runtimes lab 06's tests start).
- */
-function foldersToShow(root: string, hidden: string[]): string[] {
-  const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
-  const cache = denoCacheDir();
-  if (cache) candidates.push(cache);
-  const covered = [...ALWAYS_EMPTY, ...hidden];
-  return candidates.filter((dir) =>
-    covered.some((hide) => dir === hide || dir.startsWith(`${hide}/`))
-  );
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The grades kept under `out` for a student, by lab slug. */
 async function keptGrades(out: string, student: string): Promise<Map<string, LabGrade>> {
   const grades = new Map<string, LabGrade>();
@@ -651,11 +627,21 @@ export async function gradeSubmissions(
         "(Debian: apt-get install bubblewrap)",
     );
   }
+  const unconfined = labs.filter((lab) => lab.permissions?.run).map((lab) => lab.slug);
+  if (namespace?.confiners === undefined && unconfined.length > 0) {
+    log(
+      `warning: ${unconfined.join(", ")} start${unconfined.length === 1 ? "s" : ""} the ` +
+        "student's program on runtimes without permissions of their own (Bun), and they run " +
+        "unconfined here: they can write wherever the sandbox can be written, the test report " +
+        "included (confining them needs bubblewrap usable inside a sandbox, and procps' " +
+        "pgrep and pkill)",
+    );
+  }
   const setup: SandboxSetup = {
     tempRoot,
     namespace,
     hide,
-    show: foldersToShow(absolutePath(paths.root), hide).filter((dir) => existsSync(dir)),
+    show: foldersToShow(absolutePath(paths.root), hide),
     seeds: options.seeds ?? DEFAULT_SEEDS,
     typeCheck: options.typeCheck ?? false,
   };

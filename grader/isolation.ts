@@ -18,7 +18,8 @@
  * @module
  */
 
-import { joinPath } from "../core/lab_env.ts";
+import { findOnPath } from "../core/course.ts";
+import { denoCacheDir, joinPath } from "../core/lab_env.ts";
 
 /** The prefix of a grading run's temporary folder; the process id follows it. */
 export const RUN_TEMP_PREFIX = "grader-run-";
@@ -78,7 +79,17 @@ export async function removeStaleRunFolders(base = tempBase()): Promise<string[]
 export interface Namespace {
   /** The `bwrap` executable. */
   bwrap: string;
+  /**
+   * The paths of `bwrap`, `pgrep` and `pkill`, when a namespace can also be
+   * made inside a sandbox's and all three are installed: a lab's tests that
+   * start a runtime with no permissions of its own (Bun) may then confine it
+   * (see grader/hidden/06-server/server_process.ts). `undefined` otherwise.
+   */
+  confiners?: string[];
 }
+
+/** The programs a lab's tests need to confine a runtime they start (see {@linkcode Namespace}). */
+const CONFINERS = ["bwrap", "pgrep", "pkill"];
 
 /**
  * Whether `bwrap` is installed and allowed to make namespaces here (a container
@@ -91,15 +102,31 @@ export interface Namespace {
  * ```
  */
 export async function detectNamespace(): Promise<Namespace | undefined> {
+  const outer = ["--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--"];
+  if (!await succeeds("bwrap", [...outer, "true"])) return undefined;
+  const confiners = CONFINERS.map(findOnPath);
+  // As the lab's tests start it, inside a namespace like a sandbox's.
+  const nested = [
+    ...outer,
+    ...["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid"],
+    "--die-with-parent",
+    "--",
+  ];
+  if (
+    confiners.every((path) => path !== undefined) && await succeeds("bwrap", [...nested, "true"])
+  ) {
+    return { bwrap: "bwrap", confiners: confiners as string[] };
+  }
+  return { bwrap: "bwrap" };
+}
+
+async function succeeds(program: string, args: string[]): Promise<boolean> {
   try {
-    const probe = await new Deno.Command("bwrap", {
-      args: ["--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--", "true"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return probe.success ? { bwrap: "bwrap" } : undefined;
+    const probe = await new Deno.Command(program, { args, stdout: "null", stderr: "null" })
+      .output();
+    return probe.success;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -126,6 +153,36 @@ export interface IsolationOptions {
  * a Deno cache or course kept under /tmp) must be among its `visible` folders.
  */
 export const ALWAYS_EMPTY: readonly string[] = ["/tmp"];
+
+/**
+ * The folders a sandbox needs that lie inside hidden ones (or /tmp), to mount
+ * back: Deno's executable, Deno's cache, and the course's node_modules (public
+ * packages, and the runtimes lab 06's tests start); those that exist.
+ *
+ * @example
+ * ```ts
+ * import { foldersToShow } from "./isolation.ts";
+ * foldersToShow("/home/ada/course", ["/home/ada/course"]); // → ["/home/ada/course/node_modules"]
+ * ```
+ */
+export function foldersToShow(root: string, hidden: string[]): string[] {
+  const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
+  const cache = denoCacheDir();
+  if (cache) candidates.push(cache);
+  const covered = [...ALWAYS_EMPTY, ...hidden];
+  return candidates.filter((dir) =>
+    covered.some((hide) => dir === hide || dir.startsWith(`${hide}/`)) && existsSync(dir)
+  );
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Grace after the time limit before `timeout` steps in (the grader's own timer comes first). */
 const TIMEOUT_GRACE_S = 5;

@@ -57,6 +57,21 @@ describe("the isolation on this machine", { skip: !onLinux && "needs Linux" }, (
     assert.ok(performance.now() - started < 20_000);
   });
 
+  it("finds the confiners a lab's tests need where a namespace can be made inside a sandbox's", {
+    skip: !onLinux && "needs Linux",
+  }, async (context) => {
+    const namespace = await detectNamespace();
+    if (!namespace?.confiners) {
+      context.skip("bwrap cannot nest here, or procps is missing");
+      return;
+    }
+    assert.deepEqual(
+      namespace.confiners.map((path) => path.split("/").at(-1)),
+      ["bwrap", "pgrep", "pkill"],
+    );
+    for (const path of namespace.confiners) assert.ok(path.startsWith("/"), path);
+  });
+
   it("hides a folder from a run in the namespace, when bwrap works here", async (context) => {
     const namespace = await detectNamespace();
     if (!namespace) {

@@ -169,7 +169,9 @@ export async function prepareSandbox(
  * do not apply to the modules it was asked to run), the manifest's extra
  * permissions (loopback network for the server lab), the seed variable when
  * there is a seed, no fetching, the heap limit, and the preload that freezes
- * the realm before the student's code loads.
+ * the realm before the student's code loads. A lab allowed to start runtimes
+ * may also start the `confiners` (the namespace's, see isolation.ts), so that
+ * its tests can confine a runtime that has no permissions of its own.
  *
  * @example
  * ```ts
@@ -188,8 +190,12 @@ export function sandboxFlags(
   hiddenFiles: string[],
   limits: SandboxLimits,
   seeded = false,
+  confiners: readonly string[] = [],
 ): { permissions: string[]; flags: string[] } {
   const permissions = permissionFlags(lab, [sandboxDir]);
+  // A lab whose tests start runtimes may also start the programs that confine them.
+  const run = permissions.findIndex((flag) => flag.startsWith("--allow-run="));
+  if (run !== -1 && confiners.length > 0) permissions[run] += `,${confiners.join(",")}`;
   if (hiddenFiles.length > 0) {
     permissions.push(`--deny-read=${hiddenFiles.map((name) => joinPath(labDir, name)).join(",")}`);
   }
@@ -377,6 +383,7 @@ export async function runSandbox(
       [...hiddenFiles, CANARY_FILE, ENTRY_FILE],
       limits,
       seeds[0] !== undefined,
+      setup.namespace?.confiners,
     );
     const clean = relativeTo([...new Set([sandbox.dir, await Deno.realPath(sandbox.dir)])]);
     const outcome: SandboxOutcome = {

@@ -11,6 +11,8 @@ import {
   walkFiles,
 } from "../core/lab_env.ts";
 import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
+import { findOnPath } from "../core/course.ts";
+import { detectNamespace, foldersToShow, makeRunTempRoot } from "./isolation.ts";
 import type { TestRun } from "../core/test_runner.ts";
 import {
   cacheCourseDependencies,
@@ -78,6 +80,33 @@ describe("sandboxFlags", () => {
     assert.deepEqual(both.permissions.filter((flag) => flag.startsWith("--allow-env")), [
       "--allow-env=PORT,PRIMITIVES_SEED",
     ]);
+  });
+
+  it("lets a lab that starts runtimes also start the namespace's confiners, and no other lab", () => {
+    const confiners = ["/usr/bin/bwrap", "/usr/bin/pgrep", "/usr/bin/pkill"];
+    const runs = sandboxFlags(
+      { ...lab, permissions: { run: ["deno"] } },
+      "/tmp/sb",
+      "/tmp/sb/labs/06-server",
+      [],
+      DEFAULT_LIMITS,
+      false,
+      confiners,
+    );
+    const allowRun = runs.permissions.filter((flag) => flag.startsWith("--allow-run="));
+    assert.deepEqual(allowRun, [`--allow-run=${Deno.execPath()},${confiners.join(",")}`]);
+    const plain = sandboxFlags(
+      lab,
+      "/tmp/sb",
+      "/tmp/sb/labs/06-server",
+      [],
+      DEFAULT_LIMITS,
+      false,
+      [
+        ...confiners,
+      ],
+    );
+    assert.ok(!plain.permissions.some((flag) => flag.startsWith("--allow-run")));
   });
 
   it("adds loopback network only for a lab whose manifest asks for it", () => {
@@ -317,6 +346,75 @@ export function total(values: number[]): number {
       assert.equal(outcome.problem, "grader/hidden/01-adder/ holds no hidden test file to run");
     } finally {
       await Deno.remove(root, { recursive: true });
+    }
+  });
+});
+
+describe("runSandbox, lab 06's Bun copy", { skip: !onDeno && "needs Deno" }, () => {
+  // Bun has no permissions of its own. In a namespace, the sandbox's report folder is mounted
+  // writable; a program that could write there could rewrite the report before the grader reads it.
+  it("cannot write into the report folder: the student's program on Bun finds it read-only", async (t) => {
+    const namespace = await detectNamespace();
+    if (namespace?.confiners === undefined || findOnPath("bun") === undefined) {
+      t.skip("needs bubblewrap usable inside a sandbox, procps and bun");
+      return;
+    }
+    const course = await loadCourse(paths);
+    const lab06 = course.labs.find((one) => one.slug === "06-server")!;
+    const planter = `const bun = (globalThis as Record<string, unknown>).Bun;
+if (bun !== undefined) {
+  const fs = await import("node:fs");
+  const planted: string[] = [];
+  for (const run of fs.readdirSync("/tmp").filter((name) => name.startsWith("grader-run-"))) {
+    for (const dir of fs.readdirSync(\`/tmp/\${run}\`)) {
+      if (!dir.startsWith("reports-")) continue;
+      try {
+        fs.writeFileSync(\`/tmp/\${run}/\${dir}/planted.txt\`, "forged");
+        planted.push(dir);
+      } catch {
+        // refused
+      }
+    }
+  }
+  if (planted.length > 0) {
+    console.error(\`planted a file in \${planted.join(", ")}\`);
+    process.exit(3);
+  }
+}
+`;
+    const main = await Deno.readTextFile(joinPath(paths.solutions, "06-server", "main.ts"));
+    const files = await Promise.all(
+      lab06.files.map(async (name) => ({
+        name,
+        bytes: new TextEncoder().encode(
+          name === "main.ts"
+            ? `${planter}${main}`
+            : await Deno.readTextFile(joinPath(paths.solutions, "06-server", name)),
+        ),
+      })),
+    );
+    const courseRoot = root.replace(/\/$/, "");
+    const tempRoot = await makeRunTempRoot();
+    try {
+      const outcome = await runSandbox(
+        paths,
+        lab06,
+        { kind: "submission", files },
+        DEFAULT_LIMITS,
+        undefined,
+        {
+          tempRoot,
+          namespace,
+          hide: [courseRoot],
+          show: foldersToShow(courseRoot, [courseRoot]),
+          seeds: [1],
+        },
+      );
+      const onBun = (outcome.report ?? []).filter((test) => test.name.includes("on Bun:"));
+      assert.ok(onBun.length > 0, `no Bun test ran: ${outcome.problem}`);
+      for (const test of onBun) assert.equal(test.status, "passed", JSON.stringify(test));
+    } finally {
+      await Deno.remove(tempRoot, { recursive: true });
     }
   });
 });

@@ -27,6 +27,11 @@ if ! command -v bwrap >/dev/null 2>&1; then
   apt_install bubblewrap || echo "setup: warning: no bubblewrap; sandboxes get no mount namespace"
 fi
 
+# pgrep and pkill: lab 06's hidden tests signal the confined Bun copy of a student's program with them.
+if ! command -v pkill >/dev/null 2>&1; then
+  apt_install procps || echo "setup: warning: no procps; lab 06's Bun copy runs unconfined"
+fi
+
 cd "$source_dir"
 # A course whose node_modules already holds the runtimes is set up: a second `npm install` would
 # prune them (they are not in package.json) while something may be running them.

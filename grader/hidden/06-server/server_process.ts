@@ -23,14 +23,11 @@ export const READY_MS = 5_000;
 /** How long the program may take to exit once it has every reason to. */
 export const EXIT_MS = 4_000;
 
-/**
- * Whether the tests may start a `bun` found on PATH (the grader grants it with
- * the lab's `run` permission): without it, only the Deno runs take place.
- */
-export async function bunIsAvailable(): Promise<boolean> {
+/** Whether `program` may be started here and ends with status 0; its output is dropped. */
+async function succeeds(program: string, args: string[]): Promise<boolean> {
   try {
-    const probe = await new Deno.Command("bun", {
-      args: ["--version"],
+    const probe = await new Deno.Command(program, {
+      args,
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -39,6 +36,43 @@ export async function bunIsAvailable(): Promise<boolean> {
   } catch {
     return false; // not installed, or not granted
   }
+}
+
+/**
+ * How bwrap starts the Bun copy when the grader allows it: Bun has no
+ * permissions of its own, so the whole file system is read-only to it (the
+ * folder that receives the test report included) and it gets a process
+ * namespace of its own, which it cannot leave behind it: its descendants die
+ * with it.
+ */
+const CONFINED_BUN = [
+  "--ro-bind",
+  "/",
+  "/",
+  "--dev",
+  "/dev",
+  "--proc",
+  "/proc",
+  "--unshare-pid",
+  "--die-with-parent",
+  "--",
+];
+
+/** Set by {@linkcode bunIsAvailable}: start Bun through bwrap, and signal it through pkill. */
+let bunConfined = false;
+
+/**
+ * Whether the tests may start a `bun` found on PATH (the grader grants it with
+ * the lab's `run` permission): without it, only the Deno runs take place.
+ * Also decides how Bun is started: confined (see {@linkcode CONFINED_BUN})
+ * when the grader also grants `bwrap`, `pgrep` and `pkill` and they work here,
+ * as it does when its sandboxes have a mount namespace; as it is otherwise.
+ */
+export async function bunIsAvailable(): Promise<boolean> {
+  if (!await succeeds("bun", ["--version"])) return false;
+  bunConfined = await succeeds("bwrap", [...CONFINED_BUN, "true"]) &&
+    await succeeds("pgrep", ["--version"]) && await succeeds("pkill", ["--version"]);
+  return true;
 }
 
 /** The two ports the readiness line announced. */
@@ -53,6 +87,7 @@ const READINESS = /^listening app=http:\/\/127\.0\.0\.1:(\d+) debug=http:\/\/127
 export class ServerProcess {
   readonly runtime: Runtime;
   readonly #child: Deno.ChildProcess;
+  readonly #confined: boolean;
   readonly #stdoutLines: string[] = [];
   #stderr = "";
   readonly #streamsDone: Promise<unknown>;
@@ -65,7 +100,8 @@ export class ServerProcess {
   /** Starts main.ts with `args` on `runtime`. */
   constructor(runtime: Runtime, args: string[]) {
     this.runtime = runtime;
-    this.#child = spawnWith(runtime, `${labDir}/main.ts`, args);
+    this.#confined = runtime === "bun" && bunConfined;
+    this.#child = spawnWith(runtime, `${labDir}/main.ts`, args, this.#confined);
     this.status = this.#child.status.then((status) => {
       this.#exited = true;
       return status;
@@ -99,9 +135,23 @@ export class ServerProcess {
     this.ready.catch(() => {}); // a test that never asks must not fail the run
   }
 
-  /** Sends a real signal to the process. */
-  signal(sig: "SIGINT" | "SIGTERM"): void {
-    this.#child.kill(sig);
+  /** Sends a real signal to the program. */
+  async signal(sig: "SIGINT" | "SIGTERM"): Promise<void> {
+    if (!this.#confined) {
+      this.#child.kill(sig);
+      return;
+    }
+    // bwrap passes no signal on. Its child is the namespace's first process, whose child is
+    // the program: signal that one, by its pid outside the namespace.
+    const first = await new Deno.Command("pgrep", {
+      args: ["-P", String(this.#child.pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const pid = new TextDecoder().decode(first.stdout).trim().split("\n")[0];
+    if (!/^\d+$/.test(pid)) return; // bwrap has ended: there is nothing left to signal
+    await succeeds("pkill", ["--signal", sig.slice(3), "-P", pid]);
   }
 
   /** Waits (boundedly) for the process to end and for its output to be read. */
@@ -138,9 +188,15 @@ export class ServerProcess {
 /**
  * Deno gets only the loopback network, reading its own folder and the seed
  * variable (so that the primitives' scheduler runs under the test run's seed,
- * as the Bun process does: Bun has no permissions and reads it anyway).
+ * as the Bun process does: Bun has no permissions and reads it anyway). Bun
+ * runs `confined` where the grader allows it (see {@linkcode CONFINED_BUN}).
  */
-function spawnWith(runtime: Runtime, main: string, args: string[]): Deno.ChildProcess {
+function spawnWith(
+  runtime: Runtime,
+  main: string,
+  args: string[],
+  confined: boolean,
+): Deno.ChildProcess {
   const options = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
   return runtime === "deno"
     ? new Deno.Command(Deno.execPath(), {
@@ -154,6 +210,12 @@ function spawnWith(runtime: Runtime, main: string, args: string[]): Deno.ChildPr
         ...args,
       ],
     }).spawn()
+    : confined
+    ? new Deno.Command("bwrap", {
+      ...options,
+      args: [...CONFINED_BUN, "bun", "run", main, ...args],
+    })
+      .spawn()
     : new Deno.Command("bun", { ...options, args: ["run", main, ...args] }).spawn();
 }
 

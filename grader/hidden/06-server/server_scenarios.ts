@@ -64,7 +64,7 @@ export function serverScenarios(runtime: Runtime): void {
         assert.equal((await request(ports.app, "GET", "/")).status, 200);
         assert.equal((await request(ports.app, "GET", "/slow?ms=5")).status, 200);
         assert.equal((await request(ports.debug, "GET", "/healthz")).status, 200);
-        server.signal("SIGTERM");
+        await server.signal("SIGTERM");
         await assertCleanExit(server, ports.app, ports.debug, "after SIGTERM");
         assert.deepEqual(
           server.stdoutLines().length,
@@ -75,11 +75,11 @@ export function serverScenarios(runtime: Runtime): void {
     });
 
     it(`${on} a slow request in flight when SIGTERM arrives gets its full response, and the exit status is 0`, async () => {
-      await drainsOn(runtime, (server) => Promise.resolve(server.signal("SIGTERM")));
+      await drainsOn(runtime, (server) => server.signal("SIGTERM"));
     });
 
     it(`${on} a slow request in flight when SIGINT arrives gets its full response, and the exit status is 0`, async () => {
-      await drainsOn(runtime, (server) => Promise.resolve(server.signal("SIGINT")));
+      await drainsOn(runtime, (server) => server.signal("SIGINT"));
     });
 
     it(`${on} POST /shutdown answers 202, lets a slow request in flight finish, and the exit status is 0`, async () => {
@@ -92,7 +92,7 @@ export function serverScenarios(runtime: Runtime): void {
       await onRuntime(runtime, ANY_PORTS, async (server) => {
         const ports = await server.ready;
         const { answer: slow } = await slowRequestInFlight(ports.app, 800);
-        server.signal("SIGTERM");
+        await server.signal("SIGTERM");
         assert.ok(
           await refusedWhile(ports.app, slow),
           "the app port accepted connections all drain long",
@@ -157,9 +157,9 @@ export function serverScenarios(runtime: Runtime): void {
       await onRuntime(runtime, ANY_PORTS, async (server) => {
         const ports = await server.ready;
         const { answer: slow } = await slowRequestInFlight(ports.app, 60_000);
-        server.signal("SIGINT");
+        await server.signal("SIGINT");
         assert.ok(await refusedWhile(ports.app, server.status), "the drain never began");
-        server.signal("SIGINT");
+        await server.signal("SIGINT");
         const status = await server.exit("after a second SIGINT", 5000);
         assert.equal(status.success, false, "a forced exit must not report success");
         await slow.catch(() => {}); // cut off, as it should be
@@ -171,7 +171,7 @@ export function serverScenarios(runtime: Runtime): void {
         const ports = await server.ready;
         const { answer: slow } = await slowRequestInFlight(ports.app, 60_000);
         const signalled = performance.now();
-        server.signal("SIGTERM");
+        await server.signal("SIGTERM");
         const status = await server.exit("once the 400 ms grace period is over", 6000);
         const took = performance.now() - signalled;
         assert.equal(status.success, false, "giving up on a drain must not report success");
