@@ -13,6 +13,9 @@ import { within } from "../primitives/testing.ts";
 /** A runtime the program is started with. */
 export type Runtime = "deno" | "bun";
 
+/** These tests' own modules, which are not test files. */
+const HARNESS_FILES = ["server_process.ts", "server_scenarios.ts"];
+
 /** The folder holding main.ts: these tests are copied beside it. */
 export const labDir = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
 
@@ -57,6 +60,19 @@ const CONFINED_BUN = [
   "--die-with-parent",
   "--",
 ];
+
+/**
+ * The test files beside main.ts, the hidden ones included, and these tests' own
+ * modules: the program may read its folder, but not them (Deno is denied them,
+ * and Bun, when confined, finds them empty).
+ */
+const unreadable = [...Deno.readDirSync(labDir)]
+  .filter((entry) =>
+    entry.isFile &&
+    (entry.name.endsWith("_test.ts") || HARNESS_FILES.includes(entry.name))
+  )
+  .map((entry) => `${labDir}/${entry.name}`)
+  .sort();
 
 /** Set by {@linkcode bunIsAvailable}: start Bun through bwrap, and signal it through pkill. */
 let bunConfined = false;
@@ -197,26 +213,35 @@ function spawnWith(
   args: string[],
   confined: boolean,
 ): Deno.ChildProcess {
-  const options = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
-  return runtime === "deno"
-    ? new Deno.Command(Deno.execPath(), {
-      ...options,
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        `--allow-read=${labDir}`,
-        `--allow-env=${SEED_VARIABLE}`,
-        main,
-        ...args,
-      ],
-    }).spawn()
+  const [program, ...programArgs] = runtime === "deno"
+    ? [
+      Deno.execPath(),
+      "run",
+      "--allow-net=127.0.0.1",
+      `--allow-read=${labDir}`,
+      `--deny-read=${unreadable.join(",")}`,
+      `--allow-env=${SEED_VARIABLE}`,
+      main,
+      ...args,
+    ]
     : confined
-    ? new Deno.Command("bwrap", {
-      ...options,
-      args: [...CONFINED_BUN, "bun", "run", main, ...args],
-    })
-      .spawn()
-    : new Deno.Command("bun", { ...options, args: ["run", main, ...args] }).spawn();
+    ? [
+      "bwrap",
+      ...CONFINED_BUN.slice(0, -1),
+      ...unreadable.flatMap((path) => ["--ro-bind", "/dev/null", path]),
+      "--",
+      "bun",
+      "run",
+      main,
+      ...args,
+    ]
+    : ["bun", "run", main, ...args];
+  return new Deno.Command(program, {
+    args: programArgs,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
