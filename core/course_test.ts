@@ -301,15 +301,7 @@ describe("permissionFlags", () => {
   }, () => {
     const found = locateRuntimes();
     assert.equal(found.deno, Deno.execPath());
-    const onPath = (Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir !== "")
-      .map((dir) => `${dir}/bun`).find((path) => {
-        try {
-          return Deno.statSync(path).isFile;
-        } catch {
-          return false;
-        }
-      });
-    assert.equal(found.bun, onPath);
+    assert.equal(found.bun, findOnPath("bun"));
   });
 });
 

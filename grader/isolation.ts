@@ -18,6 +18,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { findOnPath } from "../core/course.ts";
 import { denoCacheDir, joinPath } from "../core/lab_env.ts";
 
@@ -173,15 +174,6 @@ export function foldersToShow(root: string, hidden: string[]): string[] {
   return candidates.filter((dir) =>
     covered.some((hide) => dir === hide || dir.startsWith(`${hide}/`)) && existsSync(dir)
   );
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Grace after the time limit before `timeout` steps in (the grader's own timer comes first). */
