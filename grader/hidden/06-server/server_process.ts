@@ -170,6 +170,20 @@ export class ServerProcess {
     await succeeds("pkill", ["--signal", sig.slice(3), "-P", pid]);
   }
 
+  /**
+   * Whether the process is still running `ms` from now: a process that has
+   * just died is seen to have ended within that time.
+   */
+  async runningAfter(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+    try {
+      return await Promise.race([this.status.then(() => false), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Waits (boundedly) for the process to end and for its output to be read. */
   async exit(what: string, ms = EXIT_MS): Promise<Deno.CommandStatus> {
     const status = await within(this.status, ms, `${this.runtime} to exit ${what}`);

@@ -159,6 +159,11 @@ export function serverScenarios(runtime: Runtime): void {
         const { answer: slow } = await slowRequestInFlight(ports.app, 60_000);
         await server.signal("SIGINT");
         assert.ok(await refusedWhile(ports.app, server.status), "the drain never began");
+        // A process that died at the first SIGINT also refuses connections: it did not drain.
+        assert.ok(
+          await server.runningAfter(200),
+          "the first SIGINT ended the process instead of beginning a drain",
+        );
         await server.signal("SIGINT");
         const status = await server.exit("after a second SIGINT", 5000);
         assert.equal(status.success, false, "a forced exit must not report success");
