@@ -67,6 +67,7 @@ import {
   detectNamespace,
   foldersToShow,
   makeRunTempRoot,
+  type Namespace,
   removeStaleRunFolders,
 } from "./isolation.ts";
 import {
@@ -525,6 +526,32 @@ export function defaultJobs(): number {
 }
 
 /**
+ * The warning for labs whose tests start the student's program on a runtime
+ * with no permissions of its own (their manifest's `run`), when the namespace
+ * cannot confine it (see `Namespace.confiners`); `undefined` when there is
+ * nothing to say.
+ *
+ * @example
+ * ```ts
+ * import { unconfinedWarning } from "./grade.ts";
+ * import type { LabEntry } from "../core/course.ts";
+ * declare const labs: LabEntry[];
+ * unconfinedWarning(labs, undefined); // → "warning: 06-server starts the student's program …"
+ * ```
+ */
+export function unconfinedWarning(
+  labs: readonly LabEntry[],
+  namespace: Namespace | undefined,
+): string | undefined {
+  const slugs = labs.filter((lab) => lab.permissions?.run).map((lab) => lab.slug);
+  if (namespace?.confiners !== undefined || slugs.length === 0) return undefined;
+  return `warning: ${slugs.join(", ")} start${slugs.length === 1 ? "s" : ""} the student's ` +
+    "program on runtimes without permissions of their own (Bun), and they run unconfined " +
+    "here: they can write wherever the sandbox can be written, the test report included " +
+    "(confining them needs bubblewrap usable inside a sandbox, and procps' pgrep and pkill)";
+}
+
+/**
  * Grades every selected lab of every submission and writes the results (see
  * the module's description). Runs `jobs` sandboxes at once; prints a progress
  * line per student and lab: `[12/600] alice 04-channels: 47/56 points (8.1 s)`.
@@ -627,16 +654,8 @@ export async function gradeSubmissions(
         "(Debian: apt-get install bubblewrap)",
     );
   }
-  const unconfined = labs.filter((lab) => lab.permissions?.run).map((lab) => lab.slug);
-  if (namespace?.confiners === undefined && unconfined.length > 0) {
-    log(
-      `warning: ${unconfined.join(", ")} start${unconfined.length === 1 ? "s" : ""} the ` +
-        "student's program on runtimes without permissions of their own (Bun), and they run " +
-        "unconfined here: they can write wherever the sandbox can be written, the test report " +
-        "included (confining them needs bubblewrap usable inside a sandbox, and procps' " +
-        "pgrep and pkill)",
-    );
-  }
+  const unconfined = unconfinedWarning(labs, namespace);
+  if (unconfined !== undefined) log(unconfined);
   const setup: SandboxSetup = {
     tempRoot,
     namespace,

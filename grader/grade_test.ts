@@ -1,7 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyTree, fileUrlToPath, walkFiles } from "../core/lab_env.ts";
-import { type GradeReport, gradeSubmissions } from "./grade.ts";
+import { type GradeReport, gradeSubmissions, unconfinedWarning } from "./grade.ts";
+import type { LabEntry } from "../core/course.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";
 import type { LabGrade } from "./score.ts";
@@ -428,5 +429,32 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     );
     const summary = await readJson<ClassSummary>(`${out2}/summary.json`);
     assert.equal(summary.students.length, fixture.students.length);
+  });
+});
+
+describe("unconfinedWarning", () => {
+  const lab = (slug: string, run: boolean): LabEntry => ({
+    id: slug.slice(0, 2),
+    slug,
+    title: slug,
+    note: `notes/${slug}.md`,
+    files: ["a.ts"],
+    ...(run ? { permissions: { run: ["bun" as const] } } : {}),
+  });
+  const labs = [lab("01-goroutines", false), lab("06-server", true)];
+
+  it("names the labs that start runtimes when nothing can confine them", () => {
+    for (const namespace of [undefined, { bwrap: "bwrap" }]) {
+      assert.match(
+        unconfinedWarning(labs, namespace) ?? "",
+        /^warning: 06-server starts the student's program .* unconfined here/,
+      );
+    }
+  });
+
+  it("says nothing when the namespace can confine them, or no lab starts a runtime", () => {
+    const confining = { bwrap: "bwrap", confiners: ["/b/bwrap", "/b/pgrep", "/b/pkill"] };
+    assert.equal(unconfinedWarning(labs, confining), undefined);
+    assert.equal(unconfinedWarning(labs.slice(0, 1), undefined), undefined);
   });
 });
