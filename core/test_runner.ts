@@ -232,7 +232,21 @@ function limitLines(lines: string[], max: number): string[] {
     : [...lines.slice(0, max), `… ${lines.length - max} more lines`];
 }
 
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+/**
+ * Calls `onLine` with each line of a byte stream as it arrives (without its
+ * newline), and with the last one even when no newline ends it.
+ *
+ * @example
+ * ```ts
+ * import { readLines } from "./test_runner.ts";
+ * const child = new Deno.Command("ls", { stdout: "piped" }).spawn();
+ * await readLines(child.stdout, (line) => console.log(`> ${line}`));
+ * ```
+ */
+export async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
   let pending = "";
   const decoder = new TextDecoder();
   for await (const bytes of stream) {

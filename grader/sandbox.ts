@@ -45,7 +45,7 @@ import {
   walkFiles,
 } from "../core/lab_env.ts";
 import type { TestResult } from "../core/test_report.ts";
-import { runTests, type TestRun } from "../core/test_runner.ts";
+import { cleanRunnerErrors, runTests, type TestRun } from "../core/test_runner.ts";
 import { allowSeedVariable, seedEnv } from "../core/seeds.ts";
 import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
 import {
@@ -236,15 +236,13 @@ export async function cacheCourseDependencies(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
     }).output();
   if ((await install(["--cached-only"])).success) return;
   log("Fetching the course's npm packages into Deno's cache (sandboxes fetch nothing)…");
   const fetched = await install([]);
   if (fetched.success) return;
-  const said = new TextDecoder().decode(fetched.stderr).split("\n")
-    .filter((line) => line.trim() !== "" && !/^\s*(Stack backtrace|\d+: <unknown>)/.test(line))
-    .slice(0, 6).join("\n  ");
+  const said = cleanRunnerErrors(new TextDecoder().decode(fetched.stderr))
+    .filter((line) => line.trim() !== "").slice(0, 6).join("\n  ");
   throw new Error(
     `the course's npm packages are not in Deno's cache and could not be fetched, and sandboxes ` +
       `fetch nothing (\`deno install\` in ${root} said:\n  ${said})`,

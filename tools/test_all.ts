@@ -9,6 +9,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { readLines } from "../core/test_runner.ts";
 
 interface Step {
   /** Short name for `--only`. */
@@ -199,37 +200,19 @@ const steps: Step[] = [
 /** How many of a failed step's last output lines are repeated at the end of the run. */
 const TAIL_LINES = 40;
 
-/** Keeps the last lines of a step's output (stdout and stderr as they arrive). */
-class LineTail {
-  #lines: string[] = [];
-  #partial = new Map<ReadableStream<Uint8Array>, string>();
-  constructor(readonly limit: number) {}
-
-  add(stream: ReadableStream<Uint8Array>, text: string): void {
-    const pieces = ((this.#partial.get(stream) ?? "") + text).split("\n");
-    this.#partial.set(stream, pieces.pop()!);
-    this.#lines.push(...pieces);
-    if (this.#lines.length > this.limit) this.#lines.splice(0, this.#lines.length - this.limit);
-  }
-
-  lines(): string[] {
-    const unfinished = [...this.#partial.values()].filter((line) => line !== "");
-    return [...this.#lines, ...unfinished].slice(-this.limit);
-  }
-}
-
-/** Copies a child's output to ours as it comes, and keeps its last lines. */
+/** Copies a child's output to ours as it comes, and keeps its last lines in `tail`. */
 async function relay(
   from: ReadableStream<Uint8Array>,
-  to: { write(bytes: Uint8Array): Promise<number> },
-  tail: LineTail,
+  to: WritableStream<Uint8Array>,
+  tail: string[],
 ): Promise<void> {
-  const decoder = new TextDecoder();
-  for await (const chunk of from) {
-    let written = 0;
-    while (written < chunk.length) written += await to.write(chunk.subarray(written));
-    tail.add(from, decoder.decode(chunk, { stream: true }));
-  }
+  const [shown, read] = from.tee();
+  await Promise.all([
+    shown.pipeTo(to, { preventClose: true }),
+    readLines(read, (line) => {
+      if (tail.push(line) > TAIL_LINES) tail.shift();
+    }),
+  ]);
 }
 
 function usage(): string {
@@ -275,10 +258,10 @@ for (const [index, step] of selected.entries()) {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const tail = new LineTail(TAIL_LINES);
+  const tail: string[] = [];
   await Promise.all([
-    relay(child.stdout, Deno.stdout, tail),
-    relay(child.stderr, Deno.stderr, tail),
+    relay(child.stdout, Deno.stdout.writable, tail),
+    relay(child.stderr, Deno.stderr.writable, tail),
   ]);
   const { code } = await child.status;
   const seconds = ((performance.now() - stepStart) / 1000).toFixed(1);
@@ -288,7 +271,7 @@ for (const [index, step] of selected.entries()) {
     console.log(
       `[${index + 1}/${selected.length}] FAILED: ${step.name} (exit ${code}, ${seconds} s)`,
     );
-    failed.push({ name: step.name, lastLines: tail.lines() });
+    failed.push({ name: step.name, lastLines: tail });
   }
 }
 // CI keeps only the end of the log, so the reasons a step failed are repeated there.
