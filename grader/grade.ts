@@ -44,6 +44,7 @@ import {
   absolutePath,
   type CoursePaths,
   coursePaths,
+  denoCacheDir,
   exists,
   joinPath,
   loadCourse,
@@ -57,10 +58,12 @@ import {
   cacheCourseDependencies,
   DEFAULT_LIMITS,
   DEFAULT_SEEDS,
+  makeSandboxCache,
   runSandbox,
   type SandboxLimits,
   type SandboxOutcome,
   type SandboxSetup,
+  warmSharedCache,
 } from "./sandbox.ts";
 import { assertionMessages, Scrubber } from "./scrub.ts";
 import {
@@ -646,7 +649,15 @@ export async function gradeSubmissions(
   await removeStaleRunFolders();
   const tempRoot = await makeRunTempRoot();
   const namespace = await detectNamespace();
-  const hide = [...new Set([paths.root, submissionsDir, out].map((dir) => absolutePath(dir)))];
+  // In a namespace, sandboxes use a Deno cache of this run's own (makeSandboxCache), and the
+  // user's, with the transpiled text of whatever else ran here, is hidden from them.
+  const cacheDir = namespace === undefined ? undefined : joinPath(tempRoot, "deno-cache");
+  const userCache = cacheDir === undefined ? undefined : denoCacheDir();
+  const hide = [
+    ...new Set(
+      [paths.root, submissionsDir, out, ...userCache ? [userCache] : []].map(absolutePath),
+    ),
+  ];
   if (namespace === undefined) {
     log(
       "warning: bubblewrap (bwrap) is missing or not allowed here, so sandboxes run without a " +
@@ -659,8 +670,14 @@ export async function gradeSubmissions(
   const setup: SandboxSetup = {
     tempRoot,
     namespace,
+    cacheDir,
     hide,
-    show: foldersToShow(absolutePath(paths.root), hide),
+    // A run sees the run's own cache anyway (SandboxSetup.cacheDir), and the user's must stay hidden.
+    show: foldersToShow(
+      absolutePath(paths.root),
+      hide,
+      cacheDir === undefined ? denoCacheDir() : undefined,
+    ),
     seeds: options.seeds ?? DEFAULT_SEEDS,
     typeCheck: options.typeCheck ?? false,
   };
@@ -686,12 +703,20 @@ export async function gradeSubmissions(
     const stopped = () => options.signal?.aborted === true;
     await removeLeftoverTemps(out);
     await removeLeftoverTemps(joinPath(out, REFERENCE_DIR));
+    if (cacheDir !== undefined) {
+      try {
+        await makeSandboxCache(paths.root, cacheDir, log);
+      } catch (error) {
+        throw new GradeError((error as Error).message);
+      }
+    }
 
     const fingerprints = new Map<string, string>();
     for (const lab of labs) fingerprints.set(lab.slug, await courseFingerprint(paths, lab));
     const references = new Map<string, ReferenceTest[]>();
     const problems: string[] = [];
     await poolUntilFailure(labs, jobs, stop, async (lab) => {
+      await warmSharedCache(paths, lab, limits, setup);
       const found = await labReference(
         paths,
         lab,

@@ -188,6 +188,21 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     }
   });
 
+  it("keeps the user's Deno cache out of a sandbox's sight, where there is a namespace", async (t) => {
+    if (!await detectNamespace()) {
+      t.skip("needs bubblewrap");
+      return;
+    }
+    const grade = await labGrade("user-deno-cache-is-out-of-sight", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0);
+    for (const test of tracker) {
+      assert.equal(test.status, "failed");
+      assert.doesNotMatch(test.output, /the user's cache holds/);
+      assert.match(test.output, /not found|No such file/i);
+    }
+  });
+
   it("kills a lab whose Worker fills memory past the cap on the whole process group, and says why", async () => {
     const grade = await labGrade("worker-memory-hog-is-killed", "01-goroutines");
     assert.equal(grade.score, 0);

@@ -20,7 +20,7 @@
 
 import { existsSync } from "node:fs";
 import { findOnPath } from "../core/course.ts";
-import { denoCacheDir, joinPath } from "../core/lab_env.ts";
+import { joinPath } from "../core/lab_env.ts";
 
 /** The prefix of a grading run's temporary folder; the process id follows it. */
 export const RUN_TEMP_PREFIX = "grader-run-";
@@ -146,7 +146,21 @@ export interface IsolationOptions {
   visible: string[];
   /** Of `visible`, the ones the run writes (the report folder). */
   writable?: string[];
+  /**
+   * The sandbox folder, mounted read-only at {@linkcode SANDBOX_MOUNT}, where
+   * the run starts; absent, the run sees no sandbox there.
+   */
+  sandbox?: string;
 }
+
+/**
+ * Where a run in a namespace sees its sandbox: one path for every run, inside
+ * the namespace's empty `/tmp`. Deno keeps what it transpiled and compiled
+ * under the path it loaded a module from, so the files every run of a lab
+ * shares (the primitives, the hidden tests, the preload) are found again in
+ * its cache instead of being compiled afresh under each sandbox's own name.
+ */
+export const SANDBOX_MOUNT = "/tmp/grader-sandbox";
 
 /**
  * Folders every namespace covers with an empty one, whatever it is asked to hide: the system's
@@ -157,18 +171,20 @@ export const ALWAYS_EMPTY: readonly string[] = ["/tmp"];
 
 /**
  * The folders a sandbox needs that lie inside hidden ones (or /tmp), to mount
- * back: Deno's executable, Deno's cache, and the course's node_modules (public
- * packages, and the runtimes lab 06's tests start); those that exist.
+ * back: Deno's executable, the Deno cache the sandboxes use (`cache`: the
+ * user's, as `denoCacheDir()` in core/lab_env.ts finds it, or none), and the
+ * course's node_modules (public packages, and the runtimes lab 06's tests
+ * start); those that exist.
  *
  * @example
  * ```ts
  * import { foldersToShow } from "./isolation.ts";
- * foldersToShow("/home/ada/course", ["/home/ada/course"]); // → ["/home/ada/course/node_modules"]
+ * foldersToShow("/home/ada/course", ["/home/ada/course"], undefined);
+ * // → ["/home/ada/course/node_modules"]
  * ```
  */
-export function foldersToShow(root: string, hidden: string[]): string[] {
+export function foldersToShow(root: string, hidden: string[], cache: string | undefined): string[] {
   const candidates = [Deno.execPath().replace(/\/[^/]*$/, ""), joinPath(root, "node_modules")];
-  const cache = denoCacheDir();
   if (cache) candidates.push(cache);
   const covered = [...ALWAYS_EMPTY, ...hidden];
   return candidates.filter((dir) =>
@@ -182,8 +198,9 @@ const TIMEOUT_GRACE_S = 5;
 /**
  * The command a sandbox's `deno test` runs under: `timeout -k` always, and
  * `bwrap` when there is a namespace, with the whole file system read-only,
- * `/tmp` and every `hide` folder empty, the `visible` ones mounted back, and
- * private process, network (loopback only), IPC and host-name namespaces.
+ * `/tmp` and every `hide` folder empty, the `visible` ones mounted back, the
+ * `sandbox` at {@linkcode SANDBOX_MOUNT} (the run starts there), and private
+ * process, network (loopback only), IPC and host-name namespaces.
  *
  * @example
  * ```ts
@@ -199,8 +216,11 @@ export function isolationWrapper(options: IsolationOptions): string[] {
   const args = [options.namespace.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
   for (const dir of [...ALWAYS_EMPTY, ...options.hide]) args.push("--tmpfs", dir);
   const writable = new Set(options.writable ?? []);
-  for (const dir of options.visible) {
+  for (const dir of new Set(options.visible)) {
     args.push(writable.has(dir) ? "--bind" : "--ro-bind", dir, dir);
+  }
+  if (options.sandbox !== undefined) {
+    args.push("--ro-bind", options.sandbox, SANDBOX_MOUNT, "--chdir", SANDBOX_MOUNT);
   }
   args.push(
     "--unshare-pid",

@@ -6,6 +6,7 @@ import {
   makeRunTempRoot,
   removeStaleRunFolders,
   RUN_TEMP_PREFIX,
+  SANDBOX_MOUNT,
 } from "./isolation.ts";
 
 const onLinux = typeof Deno !== "undefined" && Deno.build.os === "linux";
@@ -36,6 +37,36 @@ describe("isolationWrapper", () => {
       assert.ok(wrapper.includes(flag), flag);
     }
     assert.equal(wrapper.at(-1), "--");
+  });
+
+  it("mounts the sandbox read-only at one path for every run, and starts the run there", () => {
+    const wrapper = isolationWrapper({
+      namespace: { bwrap: "bwrap" },
+      timeoutMs: 1_000,
+      hide: [],
+      visible: ["/tmp/run/reports"],
+      writable: ["/tmp/run/reports"],
+      sandbox: "/tmp/run/lab-04-abc",
+    }).join(" ");
+    assert.ok(
+      wrapper.includes(
+        `--ro-bind /tmp/run/lab-04-abc ${SANDBOX_MOUNT} --chdir ${SANDBOX_MOUNT}`,
+      ),
+      wrapper,
+    );
+    assert.ok(SANDBOX_MOUNT.startsWith("/tmp/"), "inside the namespace's own empty /tmp");
+  });
+
+  it("mounts a folder named twice once, writable when it is writable", () => {
+    const wrapper = isolationWrapper({
+      namespace: { bwrap: "bwrap" },
+      timeoutMs: 1_000,
+      hide: [],
+      visible: ["/tmp/run/cache", "/tmp/run/cache"],
+      writable: ["/tmp/run/cache"],
+    }).join(" ");
+    assert.equal(wrapper.split("/tmp/run/cache /tmp/run/cache").length, 2, wrapper);
+    assert.ok(wrapper.includes("--bind /tmp/run/cache /tmp/run/cache"), wrapper);
   });
 });
 
@@ -92,6 +123,35 @@ describe("the isolation on this machine", { skip: !onLinux && "needs Linux" }, (
       assert.equal(new TextDecoder().decode(listed.stdout), "");
     } finally {
       await Deno.remove(secret, { recursive: true });
+    }
+  });
+
+  it("shows a run its sandbox at the one mount path, read-only, and starts it there", async (context) => {
+    const namespace = await detectNamespace();
+    if (!namespace) {
+      context.skip("bwrap is not installed or not allowed here");
+      return;
+    }
+    const sandbox = await Deno.makeTempDir({ prefix: "isolation-test-" });
+    try {
+      await Deno.writeTextFile(`${sandbox}/marker.txt`, "this sandbox\n");
+      const [program, ...args] = [
+        ...isolationWrapper({ namespace, timeoutMs: 10_000, hide: [], visible: [], sandbox }),
+        "sh",
+        "-c",
+        `pwd; cat marker.txt; ls ${sandbox} >/dev/null 2>&1 || echo gone; ` +
+        "touch written.txt 2>/dev/null && echo writable || echo read-only",
+      ];
+      const run = await new Deno.Command(program, { args }).output();
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+      assert.deepEqual(new TextDecoder().decode(run.stdout).trim().split("\n"), [
+        SANDBOX_MOUNT,
+        "this sandbox",
+        "gone",
+        "read-only",
+      ]);
+    } finally {
+      await Deno.remove(sandbox, { recursive: true });
     }
   });
 

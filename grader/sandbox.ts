@@ -12,8 +12,12 @@
  * `permissions` grant; it fetches nothing (`--cached-only`, `--no-remote`). A
  * preload freezes the realm before the student's code loads
  * (sandbox_preload.ts). Where the machine allows it, it runs in a mount
- * namespace that shows neither the course, the submissions, the output nor
- * other sandboxes (isolation.ts). It runs under a wall-clock limit that holds
+ * namespace that shows neither the course, the submissions, the output, the
+ * user's Deno cache nor other sandboxes (isolation.ts), with a Deno cache of
+ * the grading run's own (`makeSandboxCache`), which it may read but not
+ * write, and its sandbox at one path for every run (`SANDBOX_MOUNT`), so that
+ * what every run shares, compiled once per lab (`warmSharedCache`), is found
+ * there. It runs under a wall-clock limit that holds
  * without the grader (`timeout -k`), a heap limit, a memory cap on its whole
  * process group and an output cap, and its process group is killed when it
  * ends. One process runs every hidden test file in one isolate, once per seed
@@ -36,15 +40,17 @@
 
 import { type LabEntry, permissionFlags } from "../core/course.ts";
 import {
+  copyTree,
   type CoursePaths,
   createSandbox,
+  denoCacheDir,
   exists,
   fileUrlToPath,
   joinPath,
   type Sandbox,
   walkFiles,
 } from "../core/lab_env.ts";
-import type { TestResult } from "../core/test_report.ts";
+import type { LiveEvent, TestResult } from "../core/test_report.ts";
 import { cleanRunnerErrors, runTests, type TestRun } from "../core/test_runner.ts";
 import { allowSeedVariable, seedEnv } from "../core/seeds.ts";
 import { CANARY_FILE, canarySource, checkCanaries, newCanarySecret } from "./canary.ts";
@@ -55,7 +61,7 @@ import {
   SEED_MARKER_PREFIX,
   splitEntryReport,
 } from "../core/test_entry.ts";
-import { isolationWrapper, type Namespace } from "./isolation.ts";
+import { isolationWrapper, type Namespace, SANDBOX_MOUNT } from "./isolation.ts";
 import type { StudentFile } from "./submissions.ts";
 
 /** The limits one lab run gets. */
@@ -87,6 +93,11 @@ export interface SandboxSetup {
   tempRoot?: string;
   /** The mount namespace tool, when the machine has one. */
   namespace?: Namespace;
+  /**
+   * The grading run's own Deno cache (see {@linkcode makeSandboxCache}), which runs in the
+   * namespace use and see read-only; the user's cache when absent.
+   */
+  cacheDir?: string;
   /** Folders a sandbox must not see besides /tmp: the course, the submissions, the output. */
   hide?: string[];
   /** Folders to show again inside hidden ones (Deno's executable when it is in the course). */
@@ -213,10 +224,10 @@ export function sandboxFlags(
 
 /**
  * Puts the course's npm packages (deno.json's imports, as deno.lock pins them)
- * into Deno's cache before any sandbox runs: a sandbox fetches nothing
- * (`--cached-only`), so on a machine whose cache lacks one, every run, the
- * reference solution's included, would fail to load. Tries the cache alone
- * first, and fetches only what it lacks.
+ * into a Deno cache before any sandbox runs: the user's (`DENO_DIR` or Deno's
+ * default), or `denoDir`. A sandbox fetches nothing (`--cached-only`), so on a
+ * machine whose cache lacks one, every run, the reference solution's included,
+ * would fail to load. Tries the cache alone first, and fetches only what it lacks.
  *
  * @throws {Error} saying what Deno printed when the packages can be neither found nor fetched.
  * @example
@@ -228,11 +239,13 @@ export function sandboxFlags(
 export async function cacheCourseDependencies(
   root: string,
   log: (line: string) => void,
+  denoDir?: string,
 ): Promise<void> {
   const install = (flags: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["install", "--quiet", ...flags],
       cwd: root,
+      env: denoDir === undefined ? undefined : { DENO_DIR: denoDir },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -247,6 +260,59 @@ export async function cacheCourseDependencies(
     `the course's npm packages are not in Deno's cache and could not be fetched, and sandboxes ` +
       `fetch nothing (\`deno install\` in ${root} said:\n  ${said})`,
   );
+}
+
+/**
+ * The npm package names deno.lock pins (`@scope/name` or `name`), from its
+ * `npm` keys (`name@version`, with peer dependencies after an underscore).
+ *
+ * @example
+ * ```ts
+ * import { lockedPackages } from "./sandbox.ts";
+ * lockedPackages({ npm: { "ses@2.3.0": {}, "@endo/env-options@1.1.11": {} } });
+ * // → ["ses", "@endo/env-options"]
+ * ```
+ */
+export function lockedPackages(lock: unknown): string[] {
+  const npm = (lock as { npm?: unknown } | null)?.npm;
+  if (typeof npm !== "object" || npm === null) return [];
+  const names = Object.keys(npm).map((key) => /^(@?[^@]+)@/.exec(key)?.[1])
+    .filter((name): name is string => name !== undefined && !name.split("/").includes(".."));
+  return [...new Set(names)];
+}
+
+/**
+ * Makes a grading run's own Deno cache in `dir`, for its sandboxes to use
+ * instead of the user's: the course's npm packages, copied from the user's
+ * cache where it holds them and fetched otherwise (see
+ * {@linkcode cacheCourseDependencies}), and nothing else. A sandbox in a
+ * namespace then sees none of what the user's cache keeps of other work (the
+ * transpiled text of whatever ran on this machine), and what the runs share is
+ * cached there and nowhere else (see {@linkcode warmSharedCache}).
+ *
+ * @throws {Error} as {@linkcode cacheCourseDependencies} does.
+ * @example
+ * ```ts
+ * import { makeSandboxCache } from "./sandbox.ts";
+ * await makeSandboxCache(".", "/tmp/grader-run-1/deno-cache", console.log);
+ * ```
+ */
+export async function makeSandboxCache(
+  root: string,
+  dir: string,
+  log: (line: string) => void,
+  userCache = denoCacheDir(),
+): Promise<void> {
+  const registry = joinPath("npm", "registry.npmjs.org");
+  const lock = await Deno.readTextFile(joinPath(root, "deno.lock")).then(JSON.parse, () => null);
+  await Deno.mkdir(joinPath(dir, registry), { recursive: true });
+  if (userCache !== undefined) {
+    for (const name of lockedPackages(lock)) {
+      const from = joinPath(userCache, registry, name);
+      if (await exists(from)) await copyTree(from, joinPath(dir, registry, name));
+    }
+  }
+  await cacheCourseDependencies(root, log, dir);
 }
 
 /** What a lab run produced. */
@@ -338,6 +404,170 @@ function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {
   return outcome;
 }
 
+/** One sandbox, ready for runs of its entry module. */
+interface EntryRunner {
+  /** Runs `group` in one process (see {@linkcode runEntry}). */
+  run(group: EntryPass[], how: EntryRunOptions): Promise<{ run: TestRun; secret: string }>;
+  /** The passes every seed of `setup.seeds` gives this lab (see core/test_entry.ts). */
+  passes: EntryPass[];
+  /** The seeds, `undefined` for a run without one. */
+  seeds: (number | undefined)[];
+  /** Replaces the sandbox's paths, as a run sees them, with paths relative to it. */
+  clean: (text: string | undefined) => string | undefined;
+}
+
+/** How one process runs an entry module, beyond what every run of the sandbox shares. */
+interface EntryRunOptions {
+  typeCheck: boolean;
+  /** Further `deno test` flags. */
+  flags?: string[];
+  /** Folders besides the report folder the run may write (Deno's cache, for a warm-up). */
+  writable?: string[];
+  restartsClock?: (event: LiveEvent) => boolean;
+  onEvent?: (event: LiveEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * What every run of `sandbox` shares: its permissions and flags, with the
+ * sandbox at {@linkcode SANDBOX_MOUNT} when there is a namespace, its passes,
+ * and a runner that writes the entry module and a canary file with a fresh
+ * secret, then runs them under the wrapper.
+ */
+async function entryRunner(
+  paths: CoursePaths,
+  lab: LabEntry,
+  sandbox: Sandbox,
+  reportRoot: string,
+  limits: SandboxLimits,
+  setup: SandboxSetup,
+): Promise<EntryRunner> {
+  const hiddenSource = joinPath(paths.hidden, lab.slug);
+  const hiddenFiles = await exists(hiddenSource) ? await walkFiles(hiddenSource) : [];
+  const seeds: (number | undefined)[] = setup.seeds?.length ? setup.seeds : [undefined];
+  const seenDir = setup.namespace === undefined ? sandbox.dir : SANDBOX_MOUNT;
+  const { permissions, flags } = sandboxFlags(
+    lab,
+    seenDir,
+    joinPath(seenDir, "labs", lab.slug),
+    [...hiddenFiles, CANARY_FILE, ENTRY_FILE],
+    limits,
+    seeds[0] !== undefined,
+    setup.namespace?.confiners,
+  );
+  const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
+  const unseeded = new Set(lab.unseededTests ?? []);
+  const seededNames = hiddenNames.filter((name) => !unseeded.has(name));
+  // Files a second seed would only repeat run under the first seed only; a seed with nothing else
+  // is skipped.
+  const passes: EntryPass[] = seeds
+    .map((seed, index) => ({ seed, files: index === 0 ? hiddenNames : seededNames }))
+    .filter((pass) => pass.files.length > 0);
+  const run = async (group: EntryPass[], how: EntryRunOptions) => {
+    const secret = newCanarySecret();
+    await Deno.writeTextFile(joinPath(sandbox.labDir, CANARY_FILE), canarySource(secret));
+    await Deno.writeTextFile(
+      joinPath(sandbox.labDir, ENTRY_FILE),
+      entrySource(group, [CANARY_FILE]),
+    );
+    const seed = group[0].seed;
+    const testRun = await runTests({
+      cwd: sandbox.dir,
+      files: [`labs/${lab.slug}/${ENTRY_FILE}`],
+      permissions,
+      flags: [...flags, ...how.flags ?? []],
+      typeCheck: how.typeCheck,
+      wrapper: isolationWrapper({
+        namespace: setup.namespace,
+        timeoutMs: limits.timeoutMs * group.length,
+        hide: setup.hide ?? [],
+        visible: [
+          reportRoot,
+          ...setup.show ?? [],
+          ...setup.cacheDir === undefined ? [] : [setup.cacheDir],
+          ...how.writable ?? [],
+        ],
+        writable: [reportRoot, ...how.writable ?? []],
+        sandbox: sandbox.dir,
+      }),
+      env: {
+        ...seed === undefined ? {} : seedEnv(seed),
+        ...setup.cacheDir === undefined ? {} : { DENO_DIR: setup.cacheDir },
+      },
+      timeoutMs: limits.timeoutMs,
+      restartsClock: how.restartsClock,
+      maxOutputBytes: limits.maxOutputBytes,
+      maxMemoryMb: limits.memoryMb,
+      ownProcessGroup: true,
+      tempDir: reportRoot,
+      signal: how.signal,
+      onEvent: how.onEvent,
+    });
+    return { run: testRun, secret };
+  };
+  const seen = [SANDBOX_MOUNT, sandbox.dir, await Deno.realPath(sandbox.dir)];
+  return { run, passes, seeds, clean: relativeTo([...new Set(seen)]) };
+}
+
+/**
+ * Fills the grading run's own cache (`setup.cacheDir`) with what every graded
+ * run of `lab` shares, so that those runs, which may not write the cache, find
+ * it there instead of transpiling and compiling it afresh each time: one run of
+ * the hidden tests' entry module on the starters, in the namespace, with the
+ * cache writable and every test filtered out (the modules load, no test runs).
+ * Only the course's public code (the starters, the primitives) and what every
+ * sandbox holds anyway (the hidden tests, the preload) is cached; never a
+ * solution, which a sandbox could then read back from the cache. Does nothing
+ * (false) without a namespace (a run elsewhere sees its sandbox under its own,
+ * fresh name) or a cache of the run's own; a warm-up that fails only leaves the
+ * runs slower.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LIMITS, makeSandboxCache, warmSharedCache } from "./sandbox.ts";
+ * import { detectNamespace } from "./isolation.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * const cacheDir = "/tmp/grader-run-1/deno-cache";
+ * await makeSandboxCache(".", cacheDir, console.log);
+ * const setup = { namespace: await detectNamespace(), cacheDir, show: [cacheDir], seeds: [1, 2] };
+ * await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
+ * ```
+ */
+export async function warmSharedCache(
+  paths: CoursePaths,
+  lab: LabEntry,
+  limits: SandboxLimits,
+  setup: SandboxSetup,
+): Promise<boolean> {
+  const cache = setup.cacheDir;
+  if (setup.namespace === undefined || cache === undefined) return false;
+  const sandbox = await prepareSandbox(
+    paths,
+    lab,
+    { kind: "submission", files: [] },
+    setup.tempRoot,
+  );
+  const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
+  try {
+    const runner = await entryRunner(paths, lab, sandbox, reportRoot, limits, setup);
+    if (runner.passes.length === 0) return false;
+    const { run } = await runner.run(runner.passes, {
+      typeCheck: false,
+      flags: [`--filter=${NO_TEST}`],
+      writable: [cache],
+    });
+    return run.exitCode === 0;
+  } finally {
+    await sandbox.remove();
+    await Deno.remove(reportRoot, { recursive: true }).catch(() => {});
+  }
+}
+
+/** A `--filter` no test name matches (a name is never empty). */
+const NO_TEST = "/^$/";
+
 /**
  * Runs a lab's hidden tests on `source` in a fresh sandbox, which is removed
  * afterwards: every seed of `setup.seeds` in one process, a pass per seed
@@ -371,19 +601,14 @@ export async function runSandbox(
   const sandbox = await prepareSandbox(paths, lab, source, setup.tempRoot);
   const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
   try {
-    const hiddenSource = joinPath(paths.hidden, lab.slug);
-    const hiddenFiles = await exists(hiddenSource) ? await walkFiles(hiddenSource) : [];
-    const seeds: (number | undefined)[] = setup.seeds?.length ? setup.seeds : [undefined];
-    const { permissions, flags } = sandboxFlags(
+    const { run: runEntry, passes, seeds, clean } = await entryRunner(
+      paths,
       lab,
-      sandbox.dir,
-      sandbox.labDir,
-      [...hiddenFiles, CANARY_FILE, ENTRY_FILE],
+      sandbox,
+      reportRoot,
       limits,
-      seeds[0] !== undefined,
-      setup.namespace?.confiners,
+      setup,
     );
-    const clean = relativeTo([...new Set([sandbox.dir, await Deno.realPath(sandbox.dir)])]);
     const outcome: SandboxOutcome = {
       report: null,
       aborted: false,
@@ -391,48 +616,17 @@ export async function runSandbox(
       notes: [],
       durationMs: 0,
     };
-    const hiddenNames = sandbox.hiddenTests.map((path) => path.slice(path.lastIndexOf("/") + 1));
-    const unseeded = new Set(lab.unseededTests ?? []);
-    const seededNames = hiddenNames.filter((name) => !unseeded.has(name));
-    // Files a second seed would only repeat run under the first seed only; a seed with nothing else
-    // is skipped.
-    const passes: EntryPass[] = seeds
-      .map((seed, index) => ({ seed, files: index === 0 ? hiddenNames : seededNames }))
-      .filter((pass) => pass.files.length > 0);
 
     /** Runs `group` in one process, each pass with the whole time limit. */
     const runPasses = async (group: EntryPass[], typeCheck: boolean) => {
       let clockRestarts = group.length - 1;
-      const secret = newCanarySecret();
-      await Deno.writeTextFile(joinPath(sandbox.labDir, CANARY_FILE), canarySource(secret));
-      await Deno.writeTextFile(
-        joinPath(sandbox.labDir, ENTRY_FILE),
-        entrySource(group, [CANARY_FILE]),
-      );
       let runningSeed = group[0].seed;
-      const run = await runTests({
-        cwd: sandbox.dir,
-        files: [`labs/${lab.slug}/${ENTRY_FILE}`],
-        permissions,
-        flags,
+      const { run, secret } = await runEntry(group, {
         typeCheck,
-        wrapper: isolationWrapper({
-          namespace: setup.namespace,
-          timeoutMs: limits.timeoutMs * group.length,
-          hide: setup.hide ?? [],
-          visible: [sandbox.dir, reportRoot, ...setup.show ?? []],
-          writable: [reportRoot],
-        }),
-        env: runningSeed === undefined ? undefined : seedEnv(runningSeed),
-        timeoutMs: limits.timeoutMs,
         // A pass's marker gives the next pass the whole limit; the wrapper bounds them all.
         restartsClock: (event) =>
           event.kind === "result" && event.name.startsWith(SEED_MARKER_PREFIX) &&
           clockRestarts-- > 0,
-        maxOutputBytes: limits.maxOutputBytes,
-        maxMemoryMb: limits.memoryMb,
-        ownProcessGroup: true,
-        tempDir: reportRoot,
         signal,
         // Only to say which seed was running when a run breaks off; never for scores.
         onEvent: (event) => {

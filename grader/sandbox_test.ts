@@ -4,6 +4,7 @@ import type { LabEntry } from "../core/course.ts";
 import {
   copyTree,
   coursePaths,
+  denoCacheDir,
   fileUrlToPath,
   hashFile,
   joinPath,
@@ -12,17 +13,20 @@ import {
 } from "../core/lab_env.ts";
 import { makeFixtureCourse } from "../tools/testdata/make_fixture.ts";
 import { findOnPath } from "../core/course.ts";
-import { detectNamespace, foldersToShow, makeRunTempRoot } from "./isolation.ts";
+import { detectNamespace, foldersToShow, makeRunTempRoot, SANDBOX_MOUNT } from "./isolation.ts";
 import type { TestRun } from "../core/test_runner.ts";
 import {
   cacheCourseDependencies,
   DEFAULT_LIMITS,
   describeProblem,
+  lockedPackages,
+  makeSandboxCache,
   PRELOAD_IN_SANDBOX,
   PRELOAD_SOURCE,
   prepareSandbox,
   runSandbox,
   sandboxFlags,
+  warmSharedCache,
 } from "./sandbox.ts";
 
 const onDeno = typeof Deno !== "undefined";
@@ -210,6 +214,127 @@ describe("cacheCourseDependencies", { skip: !onDeno && "needs Deno" }, () => {
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+describe("lockedPackages", () => {
+  it("names each package deno.lock pins once, scoped or not, with or without peers", () => {
+    assert.deepEqual(
+      lockedPackages({
+        npm: {
+          "ses@2.3.0": {},
+          "@endo/env-options@1.1.11": {},
+          "hono@4.13.19": {},
+          "hono@4.12.0": {},
+          "react-dom@18.2.0_react@18.2.0": {},
+        },
+      }),
+      ["ses", "@endo/env-options", "hono", "react-dom"],
+    );
+  });
+
+  it("names nothing for a lock without npm packages, and no path that climbs out", () => {
+    assert.deepEqual(lockedPackages(null), []);
+    assert.deepEqual(lockedPackages({ version: "5" }), []);
+    assert.deepEqual(lockedPackages({ npm: { "../../etc@1.0.0": {}, "ok@1.0.0": {} } }), ["ok"]);
+  });
+});
+
+describe("a grading run's own Deno cache", { skip: !onDeno && "needs Deno" }, () => {
+  const registry = "npm/registry.npmjs.org";
+
+  it("holds the course's locked npm packages and nothing else, enough to run offline", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sandbox-cache-" });
+    try {
+      const said: string[] = [];
+      await makeSandboxCache(root, dir, (line) => said.push(line));
+      assert.deepEqual(said, [], "everything came from the user's cache, nothing was fetched");
+      const lock = JSON.parse(await Deno.readTextFile(joinPath(root, "deno.lock")));
+      const expected = lockedPackages(lock).map((name) => name.split("/")[0]);
+      const found: string[] = [];
+      for await (const entry of Deno.readDir(joinPath(dir, registry))) found.push(entry.name);
+      assert.deepEqual(found.sort(), [...new Set(expected)].sort());
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  it("is warmed with the starters, the hidden tests and the primitives, never a solution", async (t) => {
+    const namespace = await detectNamespace();
+    if (namespace === undefined) {
+      t.skip("needs bubblewrap");
+      return;
+    }
+    const course = await loadCourse(paths);
+    const lab01 = course.labs.find((one) => one.slug === "01-goroutines")!;
+    const tempRoot = await makeRunTempRoot();
+    try {
+      const cacheDir = joinPath(tempRoot, "deno-cache");
+      await makeSandboxCache(root, cacheDir, () => {});
+      const courseRoot = root.replace(/\/$/, "");
+      const setup = {
+        tempRoot,
+        namespace,
+        cacheDir,
+        hide: [courseRoot],
+        show: foldersToShow(courseRoot, [courseRoot], undefined),
+        seeds: [1, 2],
+      };
+      assert.equal(await warmSharedCache(paths, lab01, DEFAULT_LIMITS, setup), true);
+      const transpiled = joinPath(cacheDir, "gen", "file", SANDBOX_MOUNT);
+      const cached = await walkFiles(transpiled);
+      for (
+        const file of [
+          "labs/01-goroutines/tracker_hidden_test.ts.js",
+          "labs/primitives/chan.ts.js",
+          PRELOAD_IN_SANDBOX + ".js",
+        ]
+      ) assert.ok(cached.includes(file), `${file} is not among ${cached.join(", ")}`);
+      const contents = async () =>
+        new Map(
+          await Promise.all(
+            (await walkFiles(transpiled)).map(async (file) =>
+              [file, await Deno.readTextFile(joinPath(transpiled, file))] as const
+            ),
+          ),
+        );
+      const warmed = await contents();
+      for (const name of lab01.files) {
+        const starter = await Deno.readTextFile(joinPath(paths.labs, "01-goroutines", name));
+        const solution = await Deno.readTextFile(joinPath(paths.solutions, "01-goroutines", name));
+        const solutionOnly = solution.split("\n").map((line) => line.trim())
+          .filter((line) => line.length >= 30 && !starter.includes(line) && !line.startsWith("//"));
+        for (const [file, text] of warmed) {
+          for (const line of solutionOnly) assert.ok(!text.includes(line), `${file} holds ${line}`);
+        }
+      }
+      // A graded run may read the cache, not write it.
+      const outcome = await runSandbox(
+        paths,
+        lab01,
+        { kind: "solution" },
+        DEFAULT_LIMITS,
+        undefined,
+        setup,
+      );
+      assert.ok(outcome.report?.every((test) => test.status === "passed"), outcome.problem);
+      assert.deepEqual(await contents(), warmed, "the solution's run changed the cache");
+    } finally {
+      await Deno.remove(tempRoot, { recursive: true });
+    }
+  });
+
+  it("is not warmed without a namespace or a cache of the run's own", async () => {
+    const course = await loadCourse(paths);
+    const lab01 = course.labs.find((one) => one.slug === "01-goroutines")!;
+    assert.equal(
+      await warmSharedCache(paths, lab01, DEFAULT_LIMITS, { cacheDir: "/nowhere" }),
+      false,
+    );
+    assert.equal(
+      await warmSharedCache(paths, lab01, DEFAULT_LIMITS, { namespace: { bwrap: "bwrap" } }),
+      false,
+    );
   });
 });
 
@@ -416,7 +541,7 @@ if (done.length > 0) {
           tempRoot,
           namespace,
           hide: [courseRoot],
-          show: foldersToShow(courseRoot, [courseRoot]),
+          show: foldersToShow(courseRoot, [courseRoot], denoCacheDir()),
           seeds: [1],
         },
       );

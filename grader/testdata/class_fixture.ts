@@ -35,6 +35,9 @@
  * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
  *   imports the course's solution of itself as text by its absolute path (a
  *   literal import needs no read permission) and throws it.
+ * - `user-deno-cache-is-out-of-sight`: lab 01's starters, whose tracker.ts
+ *   imports a file of the user's Deno cache (where the transpiled text of
+ *   whatever ran on the machine is kept) by its absolute path and throws it.
  * - `seed-2-failure-names-its-replay`: the solution, whose Tracker.event
  *   throws while the primitives' scheduler runs under seed 2.
  * - `failure-left-by-an-earlier-seed-does-not-count`: the solution, whose
@@ -63,7 +66,7 @@
  * @module
  */
 
-import { copyTree, joinPath } from "../../core/lab_env.ts";
+import { copyTree, denoCacheDir, joinPath } from "../../core/lab_env.ts";
 
 /** What the class fixture built, for the tests' assertions. */
 export interface ClassFixture {
@@ -205,6 +208,15 @@ throw new Error(String(leaked.default).slice(0, 4000));`,
       JSON.stringify(joinPath(root, "solutions/01-goroutines/tracker.ts"))
     } with { type: "text" };
 throw new Error("the solution: " + solutionText.slice(0, 3000));`,
+  );
+  await handIn(root, student("user-deno-cache-is-out-of-sight"), "01-goroutines", "labs");
+  const userCache = denoCacheDir();
+  await append(
+    tracker("user-deno-cache-is-out-of-sight"),
+    `const cached = await import(${
+      JSON.stringify(`${userCache}/npm/registry.npmjs.org/ses/registry.json`)
+    }, { with: { type: "json" } });
+throw new Error("the user's cache holds: " + JSON.stringify(cached.default).slice(0, 200));`,
   );
   const hiddenSource = await Deno.readTextFile(
     joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
@@ -359,6 +371,7 @@ try {
       "failure-left-by-an-earlier-seed-does-not-count",
       "injected-test-names-launder-nothing",
       "solution-text-import-finds-nothing",
+      "user-deno-cache-is-out-of-sight",
       ...Object.keys(REALM_ATTACKS),
       "web-storage-and-remote-import-are-gone",
       "worker-memory-hog-is-killed",
