@@ -406,7 +406,10 @@ function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {
 
 /** One sandbox, ready for runs of its entry module. */
 interface EntryRunner {
-  /** Runs `group` in one process (see {@linkcode runEntry}). */
+  /**
+   * Writes the entry module for `group` and a canary file with a fresh secret (its
+   * `secret`), then runs them in one process, the passes one after the other.
+   */
   run(group: EntryPass[], how: EntryRunOptions): Promise<{ run: TestRun; secret: string }>;
   /** The passes every seed of `setup.seeds` gives this lab (see core/test_entry.ts). */
   passes: EntryPass[];
@@ -418,21 +421,24 @@ interface EntryRunner {
 
 /** How one process runs an entry module, beyond what every run of the sandbox shares. */
 interface EntryRunOptions {
+  /** Type-check before running. */
   typeCheck: boolean;
   /** Further `deno test` flags. */
   flags?: string[];
   /** Folders besides the report folder the run may write (Deno's cache, for a warm-up). */
   writable?: string[];
+  /** See `TestRunOptions.restartsClock` in core/test_runner.ts. */
   restartsClock?: (event: LiveEvent) => boolean;
+  /** Each live event of the run, as it comes. */
   onEvent?: (event: LiveEvent) => void;
+  /** Stops the run. */
   signal?: AbortSignal;
 }
 
 /**
- * What every run of `sandbox` shares: its permissions and flags, with the
- * sandbox at {@linkcode SANDBOX_MOUNT} when there is a namespace, its passes,
- * and a runner that writes the entry module and a canary file with a fresh
- * secret, then runs them under the wrapper.
+ * What every run of `sandbox` shares: its permissions and flags (naming the
+ * sandbox as the run sees it: at {@linkcode SANDBOX_MOUNT} when there is a
+ * namespace), its passes, and the runner.
  */
 async function entryRunner(
   paths: CoursePaths,
@@ -531,7 +537,7 @@ async function entryRunner(
  * const [lab] = (await loadCourse(paths)).labs;
  * const cacheDir = "/tmp/grader-run-1/deno-cache";
  * await makeSandboxCache(".", cacheDir, console.log);
- * const setup = { namespace: await detectNamespace(), cacheDir, show: [cacheDir], seeds: [1, 2] };
+ * const setup = { namespace: await detectNamespace(), cacheDir, seeds: [1, 2] };
  * await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
  * ```
  */
