@@ -63,6 +63,7 @@ import {
   type SandboxLimits,
   type SandboxOutcome,
   type SandboxSetup,
+  transpiledHiddenFiles,
   warmSharedCache,
 } from "./sandbox.ts";
 import { assertionMessages, Scrubber } from "./scrub.ts";
@@ -321,14 +322,16 @@ function scoreOutcome(
 }
 
 /**
- * The scrubber for a lab's published texts: its hidden tests and solution are
- * secret; its lab folder, the primitives, the hidden tests' names and their
- * assertions' messages are not.
+ * The scrubber for a lab's published texts: its hidden files (as written, and as
+ * the run's cache holds them transpiled) and solution are secret; its lab
+ * folder, the primitives, the hidden tests' names and their assertions'
+ * messages are not.
  */
 async function labScrubber(
   paths: CoursePaths,
   lab: LabEntry,
   reference: ReferenceTest[],
+  cacheDir: string | undefined,
 ): Promise<Scrubber> {
   const read = async (dir: string) => {
     if (!await exists(dir)) return [];
@@ -337,7 +340,11 @@ async function labScrubber(
     );
   };
   const hidden = await read(joinPath(paths.hidden, lab.slug));
-  const secrets = [...hidden, ...await read(joinPath(paths.solutions, lab.slug))];
+  const secrets = [
+    ...hidden,
+    ...await transpiledHiddenFiles(paths, lab, cacheDir),
+    ...await read(joinPath(paths.solutions, lab.slug)),
+  ];
   const open = [
     ...await read(joinPath(paths.labs, lab.slug)),
     ...await read(paths.primitives),
@@ -738,7 +745,7 @@ export async function gradeSubmissions(
     }
     const scrubbers = new Map<string, Scrubber>();
     for (const lab of labs) {
-      scrubbers.set(lab.slug, await labScrubber(paths, lab, references.get(lab.slug)!));
+      scrubbers.set(lab.slug, await labScrubber(paths, lab, references.get(lab.slug)!, cacheDir));
     }
 
     const tasks = submissions.flatMap((submission) => labs.map((lab) => ({ submission, lab })));

@@ -1,12 +1,20 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyTree, fileUrlToPath, walkFiles } from "../core/lab_env.ts";
+import {
+  copyTree,
+  coursePaths,
+  fileUrlToPath,
+  joinPath,
+  loadCourse,
+  walkFiles,
+} from "../core/lab_env.ts";
 import { type GradeReport, gradeSubmissions, unconfinedWarning } from "./grade.ts";
 import type { LabEntry } from "../core/course.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";
 import type { LabGrade } from "./score.ts";
-import { detectNamespace } from "./isolation.ts";
+import { detectNamespace, makeRunTempRoot, SANDBOX_MOUNT } from "./isolation.ts";
+import { DEFAULT_LIMITS, makeSandboxCache, warmSharedCache } from "./sandbox.ts";
 import { isLeftoverTemp } from "./store.ts";
 import { buildClass, type ClassFixture } from "./testdata/class_fixture.ts";
 
@@ -185,6 +193,63 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
         tracker.every((test) => /not found|No such file/i.test(test.output)),
         tracker[0].output,
       );
+    }
+  });
+
+  it("keeps the transpiled hidden tests in the run's own cache out of a sandbox's reach", async (t) => {
+    const namespace = await detectNamespace();
+    if (!namespace) {
+      t.skip("needs bubblewrap");
+      return;
+    }
+    // The transpiled text, as the grading run's warm-up left it: made here the same way.
+    const course = await loadCourse(coursePaths(root));
+    const lab01 = course.labs.find((lab) => lab.slug === "01-goroutines")!;
+    const tempRoot = await makeRunTempRoot();
+    let transpiled: string;
+    try {
+      const cacheDir = joinPath(tempRoot, "deno-cache");
+      await makeSandboxCache(root, cacheDir, () => {});
+      await warmSharedCache(coursePaths(root), lab01, DEFAULT_LIMITS, {
+        tempRoot,
+        namespace,
+        cacheDir,
+        seeds: [1, 2],
+      });
+      transpiled = await Deno.readTextFile(
+        joinPath(
+          cacheDir,
+          "gen/file",
+          SANDBOX_MOUNT,
+          "labs/01-goroutines/tracker_hidden_test.ts.js",
+        ),
+      );
+    } finally {
+      await Deno.remove(tempRoot, { recursive: true });
+    }
+    const source = await Deno.readTextFile(
+      joinPath(root, "grader/hidden/01-goroutines/tracker_hidden_test.ts"),
+    );
+    // Lines only the transpiled text has, within what the student's code throws.
+    const transpiledOnly = transpiled.slice(0, 4000).split("\n").map((line) => line.trim())
+      .filter((line) => line.length >= 40 && !source.includes(line));
+    assert.ok(
+      transpiledOnly.length > 0,
+      "Deno no longer reformats: this attack needs another text",
+    );
+    const grade = await labGrade("cached-hidden-test-is-out-of-reach", "01-goroutines");
+    const tracker = grade.tests.filter((test) => test.name.startsWith("Tracker"));
+    assert.ok(tracker.length > 0);
+    for (const test of tracker) {
+      // Its path is made per run, so no literal import names it, and a computed one needs a read
+      // permission the sandbox lacks.
+      assert.equal(test.status, "failed");
+      assert.match(test.output, /Requires read access/, test.output);
+    }
+    const published = JSON.stringify(await results("cached-hidden-test-is-out-of-reach")) +
+      JSON.stringify(grade);
+    for (const line of transpiledOnly) {
+      assert.ok(!published.includes(JSON.stringify(line).slice(1, -1)), `leaked: ${line}`);
     }
   });
 

@@ -571,6 +571,42 @@ export async function warmSharedCache(
   }
 }
 
+/**
+ * The hidden files of `lab` (its tests and their helpers) as a warm-up left
+ * them transpiled in the run's cache. A sandbox cannot read them there: no
+ * literal import can name the cache (its path is made per grading run), and a
+ * computed one needs a read permission the sandbox lacks. Should either
+ * change, the grader scrubs these texts from what it publishes as it scrubs
+ * the source, since Deno reformats what it transpiles and a quote of the
+ * cached copy would slip past the source's runs. Empty without a cache or a
+ * warm-up.
+ *
+ * @example
+ * ```ts
+ * import { transpiledHiddenFiles } from "./sandbox.ts";
+ * import { coursePaths, loadCourse } from "../core/lab_env.ts";
+ * const paths = coursePaths(".");
+ * const [lab] = (await loadCourse(paths)).labs;
+ * const texts = await transpiledHiddenFiles(paths, lab, "/tmp/grader-run-1/deno-cache");
+ * ```
+ */
+export async function transpiledHiddenFiles(
+  paths: CoursePaths,
+  lab: LabEntry,
+  cacheDir: string | undefined,
+): Promise<string[]> {
+  const hidden = joinPath(paths.hidden, lab.slug);
+  if (cacheDir === undefined || !await exists(hidden)) return [];
+  // Deno keeps a module's transpiled text at <cache>/gen/file/<its path>.js.
+  const transpiled = joinPath(cacheDir, "gen", "file", SANDBOX_MOUNT, "labs", lab.slug);
+  const texts: string[] = [];
+  for (const name of await walkFiles(hidden)) {
+    const text = await Deno.readTextFile(joinPath(transpiled, `${name}.js`)).catch(() => null);
+    if (text !== null) texts.push(text);
+  }
+  return texts;
+}
+
 /** A `--filter` no test name matches (a name is never empty). */
 const NO_TEST = "/^$/";
 

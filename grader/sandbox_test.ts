@@ -26,6 +26,7 @@ import {
   prepareSandbox,
   runSandbox,
   sandboxFlags,
+  transpiledHiddenFiles,
   warmSharedCache,
 } from "./sandbox.ts";
 
@@ -259,7 +260,7 @@ describe("a grading run's own Deno cache", { skip: !onDeno && "needs Deno" }, ()
     }
   });
 
-  it("is warmed with the starters, the hidden tests and the primitives, never a solution", async (t) => {
+  it("is warmed with the hidden files and the primitives, never a solution", async (t) => {
     const namespace = await detectNamespace();
     if (namespace === undefined) {
       t.skip("needs bubblewrap");
@@ -290,6 +291,12 @@ describe("a grading run's own Deno cache", { skip: !onDeno && "needs Deno" }, ()
           PRELOAD_IN_SANDBOX + ".js",
         ]
       ) assert.ok(cached.includes(file), `${file} is not among ${cached.join(", ")}`);
+      const transpiledHidden = await transpiledHiddenFiles(paths, lab01, cacheDir);
+      const hiddenTests = (await walkFiles(joinPath(paths.hidden, "01-goroutines")))
+        .filter((name) => name.endsWith("_hidden_test.ts"));
+      assert.equal(transpiledHidden.length, hiddenTests.length);
+      assert.ok(transpiledHidden.some((text) => text.includes('describe("Tracker (hidden)"')));
+      assert.deepEqual(await transpiledHiddenFiles(paths, lab01, undefined), []);
       const contents = async () =>
         new Map(
           await Promise.all(

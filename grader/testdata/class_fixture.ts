@@ -35,6 +35,9 @@
  * - `solution-text-import-finds-nothing`: lab 01's starters, whose tracker.ts
  *   imports the course's solution of itself as text by its absolute path (a
  *   literal import needs no read permission) and throws it.
+ * - `cached-hidden-test-is-out-of-reach`: the solution, whose tracker.ts finds
+ *   the grading run's Deno cache from an npm module's stack, imports the
+ *   transpiled text of a hidden test kept there, and throws it.
  * - `user-deno-cache-is-out-of-sight`: lab 01's starters, whose tracker.ts
  *   imports a file of the user's Deno cache (where the transpiled text of
  *   whatever ran on the machine is kept) by its absolute path and throws it.
@@ -209,6 +212,26 @@ throw new Error(String(leaked.default).slice(0, 4000));`,
     } with { type: "text" };
 throw new Error("the solution: " + solutionText.slice(0, 3000));`,
   );
+  await handIn(root, student("cached-hidden-test-is-out-of-reach"), "01-goroutines", "solutions");
+  await append(
+    tracker("cached-hidden-test-is-out-of-reach"),
+    `import FakeTimers from "@sinonjs/fake-timers";
+let stack = "";
+const clock = FakeTimers.createClock();
+clock.setTimeout(() => {
+  stack = new Error().stack ?? "";
+}, 0);
+clock.tick(1);
+const at = stack.indexOf("/npm/registry.npmjs.org/");
+// A frame reads "at callTimer (/tmp/…/deno-cache/npm/…" or "(file:///tmp/…".
+const start = Math.max(stack.lastIndexOf("(", at), stack.lastIndexOf(" ", at)) + 1;
+const cache = stack.slice(start, at).replace("file://", "");
+const cached = await import(
+  [\`\${cache}/gen/file/tmp/grader-sandbox/labs/01-goroutines/tracker_hidden_test.ts.js\`][0],
+  { with: { type: "text" } }
+);
+throw new Error("cached: " + String(cached.default).slice(0, 4000));`,
+  );
   await handIn(root, student("user-deno-cache-is-out-of-sight"), "01-goroutines", "labs");
   const userCache = denoCacheDir();
   await append(
@@ -372,6 +395,7 @@ try {
       "injected-test-names-launder-nothing",
       "solution-text-import-finds-nothing",
       "user-deno-cache-is-out-of-sight",
+      "cached-hidden-test-is-out-of-reach",
       ...Object.keys(REALM_ATTACKS),
       "web-storage-and-remote-import-are-gone",
       "worker-memory-hog-is-killed",
