@@ -5,8 +5,9 @@
  * every seed; with `--starters N`, every Nth student hands in the starters
  * instead), grades it as the instructor would, and reports the wall time per
  * student-lab, what a class of 200 students × 6 labs would take at that pace,
- * and where the time goes: building a sandbox, starting `deno test`, and the
- * hidden tests themselves (one seed each).
+ * and where the time goes: building a sandbox, starting `deno test`, and each
+ * lab's hidden tests on its solution, run as the grader runs them (in its
+ * namespace, with its cache, under every seed).
  *
  * Where the machine lets it make a control group (cpu_meter.ts), it also
  * reports the CPU time of the students' part, every sandbox's processes
@@ -27,8 +28,14 @@
 import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
 import { openCpuMeter } from "./cpu_meter.ts";
-import { defaultJobs, GradeError, gradeSubmissions, selectLabs } from "./grade.ts";
-import { DEFAULT_LIMITS, prepareSandbox, runSandbox } from "./sandbox.ts";
+import { defaultJobs, GradeError, gradeSubmissions, gradingSetup, selectLabs } from "./grade.ts";
+import {
+  DEFAULT_LIMITS,
+  makeSandboxCache,
+  prepareSandbox,
+  runSandbox,
+  warmSharedCache,
+} from "./sandbox.ts";
 
 /** What to measure. */
 export interface BenchOptions {
@@ -62,7 +69,10 @@ export interface BenchResult {
   sandboxMs: number;
   /** One `deno test` process running one empty test. */
   processMs: number;
-  /** Each lab's hidden tests on its solution, one run, by slug. */
+  /**
+   * Each lab's hidden tests on its solution, one run as the grader makes it (isolation, cache,
+   * every seed), by slug.
+   */
   labRunMs: Record<string, number>;
   /** The CPU time of those runs, every process included, when a control group measured it. */
   labRunCpuMs?: Record<string, number>;
@@ -152,9 +162,15 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         timeoutMs: 60_000,
       })
     );
+    // Each lab's run as the grader runs it: the same isolation, cache and seeds.
     const labRunMs: Record<string, number> = {};
     const labRunCpuMs: Record<string, number> = {};
+    const tempRoot = joinPath(work, "runs");
+    await Deno.mkdir(tempRoot);
+    const setup = await gradingSetup(paths.root, [paths.root], tempRoot, options.seeds, false);
+    if (setup.cacheDir !== undefined) await makeSandboxCache(paths.root, setup.cacheDir, log);
     for (const lab of labs) {
+      await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
       const cpuBefore = await meter?.readMs() ?? 0;
       const outcome = await runSandbox(
         paths,
@@ -162,9 +178,7 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         { kind: "solution" },
         DEFAULT_LIMITS,
         undefined,
-        {
-          seeds: options.seeds.slice(0, 1),
-        },
+        setup,
       );
       labRunMs[lab.slug] = Math.round(outcome.durationMs);
       if (meter) labRunCpuMs[lab.slug] = Math.round(await meter.readMs() - cpuBefore);
@@ -286,10 +300,10 @@ if (import.meta.main) {
         ],
       `where one student-lab's time goes (one process at a time):`,
       `  building and removing its sandbox  ${s(result.sandboxMs)}`,
-      `  starting deno test (an empty test)  ${s(result.processMs)}, once per seed`,
+      `  starting deno test (an empty test)  ${s(result.processMs)}, once per lab run`,
       ...Object.entries(result.labRunMs).map(([slug, ms]) => {
         const cpu = result.labRunCpuMs?.[slug];
-        return `  ${slug} hidden tests, one seed, in all  ${s(ms)}` +
+        return `  ${slug} hidden tests, every seed, in all  ${s(ms)}` +
           (cpu === undefined ? "" : ` (CPU ${s(cpu)})`);
       }),
     ].join("\n"),

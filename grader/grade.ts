@@ -536,6 +536,51 @@ export function defaultJobs(): number {
 }
 
 /**
+ * What a grading run's sandboxes share: the namespace, when this machine can
+ * make one, hiding the `hidden` folders (the course, the submissions, the
+ * output), and then also the user's Deno cache, since the sandboxes use one of
+ * the run's own under `tempRoot` (which the caller fills, see
+ * `makeSandboxCache`); the folders to show again inside the hidden ones; the
+ * seeds and whether to type-check.
+ *
+ * @example
+ * ```ts
+ * import { gradingSetup } from "./grade.ts";
+ * import { makeRunTempRoot } from "./isolation.ts";
+ * const setup = await gradingSetup(".", ["."], await makeRunTempRoot(), [1, 2], false);
+ * console.log(setup.namespace !== undefined, setup.cacheDir);
+ * ```
+ */
+export async function gradingSetup(
+  root: string,
+  hidden: string[],
+  tempRoot: string,
+  seeds: number[],
+  typeCheck: boolean,
+): Promise<SandboxSetup> {
+  const namespace = await detectNamespace();
+  // In a namespace, sandboxes use a Deno cache of this run's own (makeSandboxCache), and the
+  // user's, with the transpiled text of whatever else ran here, is hidden from them.
+  const cacheDir = namespace === undefined ? undefined : joinPath(tempRoot, "deno-cache");
+  const userCache = cacheDir === undefined ? undefined : denoCacheDir();
+  const hide = [...new Set([...hidden, ...userCache ? [userCache] : []].map(absolutePath))];
+  return {
+    tempRoot,
+    namespace,
+    cacheDir,
+    hide,
+    // A run sees the run's own cache anyway (SandboxSetup.cacheDir), and the user's must stay hidden.
+    show: foldersToShow(
+      absolutePath(root),
+      hide,
+      cacheDir === undefined ? denoCacheDir() : undefined,
+    ),
+    seeds,
+    typeCheck,
+  };
+}
+
+/**
  * The warning for labs whose tests start the student's program on a runtime
  * with no permissions of its own (their manifest's `run`), when the namespace
  * cannot confine it (see `Namespace.confiners`); `undefined` when there is
@@ -655,16 +700,14 @@ export async function gradeSubmissions(
   const release = await lockOutput(out);
   await removeStaleRunFolders();
   const tempRoot = await makeRunTempRoot();
-  const namespace = await detectNamespace();
-  // In a namespace, sandboxes use a Deno cache of this run's own (makeSandboxCache), and the
-  // user's, with the transpiled text of whatever else ran here, is hidden from them.
-  const cacheDir = namespace === undefined ? undefined : joinPath(tempRoot, "deno-cache");
-  const userCache = cacheDir === undefined ? undefined : denoCacheDir();
-  const hide = [
-    ...new Set(
-      [paths.root, submissionsDir, out, ...userCache ? [userCache] : []].map(absolutePath),
-    ),
-  ];
+  const setup = await gradingSetup(
+    paths.root,
+    [paths.root, submissionsDir, out],
+    tempRoot,
+    options.seeds ?? DEFAULT_SEEDS,
+    options.typeCheck ?? false,
+  );
+  const { namespace, cacheDir } = setup;
   if (namespace === undefined) {
     log(
       "warning: bubblewrap (bwrap) is missing or not allowed here, so sandboxes run without a " +
@@ -674,20 +717,6 @@ export async function gradeSubmissions(
   }
   const unconfined = unconfinedWarning(labs, namespace);
   if (unconfined !== undefined) log(unconfined);
-  const setup: SandboxSetup = {
-    tempRoot,
-    namespace,
-    cacheDir,
-    hide,
-    // A run sees the run's own cache anyway (SandboxSetup.cacheDir), and the user's must stay hidden.
-    show: foldersToShow(
-      absolutePath(paths.root),
-      hide,
-      cacheDir === undefined ? denoCacheDir() : undefined,
-    ),
-    seeds: options.seeds ?? DEFAULT_SEEDS,
-    typeCheck: options.typeCheck ?? false,
-  };
   log(
     `Grading ${plural(submissions.length, "submission")} × ${plural(labs.length, "lab")}, ` +
       `${jobs} at a time, seeds ${setup.seeds!.join(",") || "none"}, into ${out}`,
