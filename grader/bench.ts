@@ -25,7 +25,14 @@
  * @module
  */
 
-import { copyTree, coursePaths, joinPath, loadCourse, takeOption } from "../core/lab_env.ts";
+import {
+  copyTree,
+  coursePaths,
+  forgetTranspiled,
+  joinPath,
+  loadCourse,
+  takeOption,
+} from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
 import { openCpuMeter } from "./cpu_meter.ts";
 import { defaultJobs, GradeError, gradeSubmissions, gradingSetup, selectLabs } from "./grade.ts";
@@ -203,6 +210,8 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
   } finally {
     await meter?.close();
     await Deno.remove(work, { recursive: true }).catch(() => {});
+    // The empty test ran at a fresh path: its transpiled copy would stay in the user's cache.
+    await forgetTranspiled([work]);
   }
 }
 
