@@ -8,7 +8,7 @@ import {
   loadCourse,
   walkFiles,
 } from "../core/lab_env.ts";
-import { type GradeReport, gradeSubmissions, unconfinedWarning } from "./grade.ts";
+import { type GradeReport, gradeSubmissions, gradingSetup, unconfinedWarning } from "./grade.ts";
 import type { LabEntry } from "../core/course.ts";
 import type { ClassSummary } from "./gradebook.ts";
 import type { GradescopeResults } from "./results.ts";
@@ -208,14 +208,10 @@ describe("grading a class", { skip: !onDeno && "runs deno test" }, () => {
     const tempRoot = await makeRunTempRoot();
     let transpiled: string;
     try {
-      const cacheDir = joinPath(tempRoot, "deno-cache");
-      await makeSandboxCache(root, cacheDir, () => {});
-      await warmSharedCache(coursePaths(root), lab01, DEFAULT_LIMITS, {
-        tempRoot,
-        namespace,
-        cacheDir,
-        seeds: [1, 2],
-      });
+      const setup = await gradingSetup(root, [root], tempRoot, [1, 2], false);
+      await makeSandboxCache(root, setup.cacheDir!, () => {});
+      assert.ok(await warmSharedCache(coursePaths(root), lab01, DEFAULT_LIMITS, setup));
+      const cacheDir = setup.cacheDir!;
       transpiled = await Deno.readTextFile(
         joinPath(
           cacheDir,

@@ -387,16 +387,26 @@ export function describeProblem(run: TestRun, limits: SandboxLimits): string | u
   return undefined;
 }
 
-/** Replaces the sandbox's own paths in a text with paths relative to it. */
-function relativeTo(dirs: string[]): (text: string | undefined) => string | undefined {
-  return (text) => {
-    if (text === undefined) return undefined;
-    let result = text;
-    for (const dir of dirs) {
-      result = result.replaceAll(`file://${dir}/`, "").replaceAll(`${dir}/`, "");
-    }
-    return result;
-  };
+/**
+ * Replaces the sandbox's own paths in a text with paths relative to it: a path
+ * that begins with one of `dirs`, as a plain path or a file URL, but not a
+ * longer path that only holds one further in (the run's cache keeps its copy of
+ * a sandbox file under `<cache>/gen/file/<the file's path>`).
+ *
+ * @example
+ * ```ts
+ * import { relativeTo } from "./sandbox.ts";
+ * const clean = relativeTo(["/tmp/grader-sandbox"]);
+ * clean("at file:///tmp/grader-sandbox/labs/01/a.ts:3:9"); // → "at labs/01/a.ts:3:9"
+ * clean("/c/gen/file/tmp/grader-sandbox/labs/01/a.ts.js"); // → unchanged
+ * ```
+ */
+export function relativeTo(dirs: string[]): (text: string | undefined) => string | undefined {
+  if (dirs.length === 0) return (text) => text;
+  const alternatives = [...dirs].sort((a, b) => b.length - a.length)
+    .map((dir) => dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(^|[^\\w./-])(?:file://)?(?:${alternatives.join("|")})/`, "g");
+  return (text) => text?.replace(pattern, "$1");
 }
 
 function finish(outcome: SandboxOutcome, started: number): SandboxOutcome {

@@ -24,6 +24,7 @@ import {
   PRELOAD_IN_SANDBOX,
   PRELOAD_SOURCE,
   prepareSandbox,
+  relativeTo,
   runSandbox,
   sandboxFlags,
   transpiledHiddenFiles,
@@ -215,6 +216,28 @@ describe("cacheCourseDependencies", { skip: !onDeno && "needs Deno" }, () => {
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  });
+});
+
+describe("relativeTo", () => {
+  const clean = relativeTo(["/tmp/grader-sandbox", "/tmp/grader-run-1/lab-01-a1b2"]);
+
+  it("makes the sandbox's paths relative, as plain paths and as file URLs, wherever they begin", () => {
+    assert.equal(
+      clean("at f (file:///tmp/grader-sandbox/labs/01/a.ts:3:9)\n/tmp/grader-sandbox/labs/b.ts"),
+      "at f (labs/01/a.ts:3:9)\nlabs/b.ts",
+    );
+    assert.equal(clean('cannot read "/tmp/grader-run-1/lab-01-a1b2/x.ts"'), 'cannot read "x.ts"');
+    assert.equal(clean(undefined), undefined);
+  });
+
+  it("leaves a longer path that only holds the sandbox's further in as it is", () => {
+    const cached = "/tmp/grader-run-1/deno-cache/gen/file/tmp/grader-sandbox/labs/01/a.ts.js";
+    assert.equal(
+      clean(`Requires read access to "${cached}"`),
+      `Requires read access to "${cached}"`,
+    );
+    assert.equal(clean("/tmp/grader-sandboxes/x"), "/tmp/grader-sandboxes/x");
   });
 });
 
