@@ -16,7 +16,7 @@ import {
 } from "./seeds.ts";
 import { SEED_VARIABLE as PRIMITIVES_SEED_VARIABLE } from "../labs/primitives/schedule.ts";
 import type { TestRun } from "./test_runner.ts";
-import { copyTree, fileUrlToPath, joinPath } from "./lab_env.ts";
+import { copyTree, fileUrlToPath, forgetTranspiled, joinPath } from "./lab_env.ts";
 
 /** A finished run with one test, passing or failing. */
 function runWith(passed: boolean): TestRun {
@@ -262,6 +262,7 @@ describe("runSeedBatch", { skip: typeof Deno === "undefined" && "needs Deno" }, 
       assert.deepEqual(outcome, { failing: [3], unfinished: [] });
     } finally {
       await Deno.remove(dir, { recursive: true });
+      await forgetTranspiled([dir]); // it ran there: Deno's cache keeps a copy
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyTree, fileUrlToPath, joinPath } from "./lab_env.ts";
+import { copyTree, fileUrlToPath, forgetTranspiled, joinPath } from "./lab_env.ts";
 import type { TestResult } from "./test_report.ts";
 import { runTests } from "./test_runner.ts";
 import {
@@ -157,6 +157,7 @@ describe("an entry module run by deno test", { skip: !onDeno && "needs Deno" }, 
       assert.match(failures[0], /the student's module throws/);
     } finally {
       await Deno.remove(dir, { recursive: true });
+      await forgetTranspiled([dir]); // it ran there: Deno's cache keeps a copy
     }
   });
 });

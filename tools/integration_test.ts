@@ -2,7 +2,7 @@
 // deno.json tasks give them, on the fixture course in tools/testdata/course.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { exists, joinPath, walkFiles } from "../core/lab_env.ts";
+import { exists, forgetTranspiled, joinPath, walkFiles } from "../core/lab_env.ts";
 import { mutantPatch } from "./mutant_patch.ts";
 import { makeFixtureCourse } from "./testdata/make_fixture.ts";
 
@@ -427,6 +427,7 @@ describe("deno task release", { skip: !onDeno && "needs Deno" }, () => {
     } finally {
       await Deno.remove(root, { recursive: true });
       await Deno.remove(parent, { recursive: true });
+      await forgetTranspiled([root, parent]); // it ran there: Deno's cache keeps a copy
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { forgetTranspiled } from "../core/lab_env.ts";
 import {
   absolutizeImports,
   extractCodeBlocks,
@@ -132,6 +133,7 @@ describe("runExample", () => {
       assert.deepEqual(run, { stdout: "out\n", stderr: "err\n", code: 3 });
     } finally {
       await Deno.remove(dir, { recursive: true });
+      await forgetTranspiled([dir]); // it ran there: Deno's cache keeps a copy
     }
   });
 
@@ -149,6 +151,7 @@ describe("runExample", () => {
       assert.equal(run.stdout, "started\n");
     } finally {
       await Deno.remove(dir, { recursive: true });
+      await forgetTranspiled([dir]); // it ran there: Deno's cache keeps a copy
     }
   });
 });
@@ -269,6 +272,7 @@ describe("the notes' TypeScript blocks", () => {
       assert.equal(code, 0, `some notes code blocks do not type-check:\n${report}`);
     } finally {
       await Deno.remove(outDir, { recursive: true });
+      await forgetTranspiled([outDir]); // it ran there: Deno's cache keeps a copy
     }
   });
 });
@@ -377,6 +381,7 @@ describe("the notes' runnable examples", () => {
       );
     } finally {
       await Deno.remove(outDir, { recursive: true });
+      await forgetTranspiled([outDir]); // it ran there: Deno's cache keeps a copy
     }
   });
 });
