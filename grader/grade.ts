@@ -752,7 +752,7 @@ export async function gradeSubmissions(
     const references = new Map<string, ReferenceTest[]>();
     const problems: string[] = [];
     await poolUntilFailure(labs, jobs, stop, async (lab) => {
-      if (setup.cacheDir !== undefined && !await warmSharedCache(paths, lab, limits, setup)) {
+      if (cacheDir !== undefined && !await warmSharedCache(paths, lab, limits, setup)) {
         log(
           `note: ${lab.slug}: what every run shares could not be compiled ahead, so each run ` +
             `compiles it itself (slower, graded the same)`,

@@ -301,8 +301,8 @@ export async function makeSandboxCache(
   root: string,
   dir: string,
   log: (line: string) => void,
-  userCache = denoCacheDir(),
 ): Promise<void> {
+  const userCache = denoCacheDir();
   const registry = joinPath("npm", "registry.npmjs.org");
   const lock = await Deno.readTextFile(joinPath(root, "deno.lock")).then(JSON.parse, () => null);
   await Deno.mkdir(joinPath(dir, registry), { recursive: true });
@@ -531,9 +531,10 @@ async function entryRunner(
  * it there instead of transpiling and compiling it afresh each time: one run of
  * the hidden tests' entry module on the starters, in the namespace, with the
  * cache writable and every test filtered out (the modules load, no test runs).
- * Only the course's public code (the starters, the primitives) and what every
- * sandbox holds anyway (the hidden tests, the preload) is cached; never a
- * solution, which a sandbox could then read back from the cache. Does nothing
+ * Only what the hidden tests load before any test runs is cached: the
+ * primitives, the preload, the hidden files, and a starter only where a hidden
+ * file imports it at the top (they load the student's code inside their
+ * tests); never a solution, which a sandbox could then read back. Does nothing
  * (false) without a namespace (a run elsewhere sees its sandbox under its own,
  * fresh name) or a cache of the run's own; a warm-up that fails only leaves the
  * runs slower.
