@@ -9,6 +9,10 @@
  * lab's hidden tests on its solution, run as the grader runs them (in its
  * namespace, with its cache, under every seed).
  *
+ * Every student who hands in the solutions must get full marks: the benchmark
+ * lists each student-lab that lost points, and exits with status 1, since a
+ * grade that changes with the machine's load is a bug in the hidden tests.
+ *
  * Where the machine lets it make a control group (cpu_meter.ts), it also
  * reports the CPU time of the students' part, every sandbox's processes
  * included: CPU seconds divided by the cores is the least wall time the class
@@ -34,6 +38,7 @@ import {
   takeOption,
 } from "../core/lab_env.ts";
 import { runTests } from "../core/test_runner.ts";
+import { readLabGrade } from "./store.ts";
 import { openCpuMeter } from "./cpu_meter.ts";
 import { defaultJobs, GradeError, gradeSubmissions, gradingSetup, selectLabs } from "./grade.ts";
 import {
@@ -83,6 +88,52 @@ export interface BenchResult {
   labRunMs: Record<string, number>;
   /** The CPU time of those runs, every process included, when a control group measured it. */
   labRunCpuMs?: Record<string, number>;
+  /** Student-labs graded on the course's solution. */
+  solutionLabs: number;
+  /**
+   * Those of them that lost points, one line each (student, lab, score, the
+   * failing tests): a solution loses none, so each line is a hidden test that
+   * depends on luck, or on the machine's load, and a grade nobody can trust.
+   */
+  solutionShortfalls: string[];
+}
+
+/**
+ * The lines of {@linkcode BenchResult.solutionShortfalls}: for each of
+ * `students` (who handed in the solutions) and each lab, read from the grades
+ * under `out`, the student-labs that lost points or have no grade.
+ *
+ * @example
+ * ```ts
+ * import { solutionShortfalls } from "./bench.ts";
+ * const lines = await solutionShortfalls("/tmp/bench/out", ["s000"], ["01-goroutines"]);
+ * // → [] when s000 got full marks in lab 01
+ * ```
+ */
+export async function solutionShortfalls(
+  out: string,
+  students: string[],
+  slugs: string[],
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const student of students) {
+    for (const slug of slugs) {
+      const grade = await readLabGrade(joinPath(out, student, "labs", `${slug}.json`));
+      if (grade === undefined) {
+        lines.push(`${student} ${slug}: no grade was written`);
+        continue;
+      }
+      if (grade.score >= grade.maxScore) continue;
+      const failed = grade.tests.filter((test) => test.status === "failed");
+      const why = grade.reason ?? failed[0]?.output.split("\n").find((line) => line.trim());
+      lines.push(
+        `${student} ${slug}: ${grade.score} of ${grade.maxScore}; failed: ` +
+          `${failed.slice(0, 3).map((test) => test.name).join("; ") || "none"}` +
+          (why === undefined ? "" : ` (${why.trim().slice(0, 200)})`),
+      );
+    }
+  }
+  return lines;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -109,16 +160,17 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
   const meter = await openCpuMeter();
   try {
     const submissions = joinPath(work, "class");
+    const solutionStudents: string[] = [];
     for (let index = 0; index < options.students; index++) {
-      const student = joinPath(submissions, `s${String(index).padStart(3, "0")}`);
+      const name = `s${String(index).padStart(3, "0")}`;
+      const starters = options.starters ?? 0;
+      const handsInStarters = starters > 0 && index % starters === starters - 1;
+      if (!handsInStarters) solutionStudents.push(name);
       for (const lab of labs) {
-        const starters = options.starters ?? 0;
-        const handsInStarters = starters > 0 && index % starters === starters - 1;
-        const from = handsInStarters ? paths.labs : paths.solutions;
         await copyTree(
-          joinPath(from, lab.slug),
-          joinPath(student, lab.slug),
-          (name) => !name.endsWith(".ts") || name.endsWith("_test.ts"),
+          joinPath(handsInStarters ? paths.labs : paths.solutions, lab.slug),
+          joinPath(submissions, name, lab.slug),
+          (file) => !file.endsWith(".ts") || file.endsWith("_test.ts"),
         );
       }
     }
@@ -147,6 +199,8 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
     });
     const totalMs = performance.now() - started;
     const totalCpuMs = await meter?.readMs();
+    const slugs = labs.map((lab) => lab.slug);
+    const shortfalls = await solutionShortfalls(joinPath(work, "out"), solutionStudents, slugs);
     const studentLabs = options.students * labs.length;
     const perStudentLabMs = (totalMs - (referencesDoneAt - started)) / studentLabs;
 
@@ -206,6 +260,8 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       sandboxMs: Math.round(sandboxMs),
       processMs: Math.round(processMs),
       labRunMs,
+      solutionLabs: solutionStudents.length * labs.length,
+      solutionShortfalls: shortfalls,
     };
   } finally {
     await meter?.close();
@@ -219,7 +275,8 @@ const USAGE = `Usage: deno task grade-bench [options]
 
 Grades a synthetic class built from the course's solutions (and starters) and
 reports the wall time per student-lab, the projection for 200 students x 6
-labs, and where the time goes.
+labs, and where the time goes. Exits with status 1 when a student who handed
+in the solutions lost points (a hidden test that depends on luck or load).
 
 Options:
   --students N   students in the class (default 20)
@@ -307,6 +364,11 @@ if (import.meta.main) {
             (result.cpuPerStudentLabMs * 1200 / 60_000 / cores).toFixed(1)
           } min on this machine's ${cores} cores when nothing else runs`,
         ],
+      result.solutionShortfalls.length === 0
+        ? `every solution got full marks (${result.solutionLabs} of ${result.solutionLabs} student-labs)`
+        : `${result.solutionShortfalls.length} of ${result.solutionLabs} solution student-labs ` +
+          `lost points, so their grades depend on luck or on the machine's load:\n  ` +
+          result.solutionShortfalls.join("\n  "),
       `where one student-lab's time goes (one process at a time):`,
       `  building and removing its sandbox  ${s(result.sandboxMs)}`,
       `  starting deno test (an empty test)  ${s(result.processMs)}, once per lab run`,
@@ -317,4 +379,5 @@ if (import.meta.main) {
       }),
     ].join("\n"),
   );
+  if (result.solutionShortfalls.length > 0) Deno.exit(1);
 }

@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "./bench.ts";
+import { parseBenchArgs, solutionShortfalls } from "./bench.ts";
+import type { GradedTest } from "./score.ts";
+import { GRADER_VERSION, writeJsonAtomic } from "./store.ts";
 
 describe("grade-bench's command line", () => {
   it("takes every option, and defaults to 20 students, no starters and seeds 1,2", () => {
@@ -38,5 +40,60 @@ describe("grade-bench's command line", () => {
 
   it("refuses an argument it does not know instead of running a benchmark nobody asked for", () => {
     assert.throws(() => parseBenchArgs(["--help-me"]), /unknown argument: --help-me/);
+  });
+});
+
+describe("grade-bench's check that every solution got full marks", () => {
+  const grade = (student: string, slug: string, score: number, tests: GradedTest[]) => ({
+    version: GRADER_VERSION,
+    student,
+    lab: { id: slug.slice(0, 2), slug, title: slug },
+    fingerprint: "f",
+    notes: [],
+    durationMs: 1,
+    gradedAt: "2026-12-03T00:00:00Z",
+    score,
+    maxScore: 3,
+    tests,
+  });
+  const passed: GradedTest = { name: "g > a", points: 2, score: 2, status: "passed", output: "" };
+  const failed: GradedTest = {
+    name: "g > b",
+    points: 1,
+    score: 0,
+    status: "failed",
+    output: "\nAssertionError: expected 3, got 2\n  at b_hidden_test.ts:9",
+  };
+
+  it("names each student-lab below full marks with its failing tests and why, and one with no grade", async () => {
+    const out = await Deno.makeTempDir();
+    try {
+      const fullMarks: GradedTest[] = [passed, {
+        ...failed,
+        score: 1,
+        status: "passed",
+        output: "",
+      }];
+      const handedIn: [string, GradedTest[]][] = [["s000", fullMarks], ["s001", [passed, failed]]];
+      for (const [student, tests] of handedIn) {
+        await Deno.mkdir(`${out}/${student}/labs`, { recursive: true });
+        const score = tests.reduce((total, test) => total + test.score, 0);
+        await writeJsonAtomic(
+          `${out}/${student}/labs/01-goroutines.json`,
+          grade(student, "01-goroutines", score, tests),
+        );
+      }
+      const lines = await solutionShortfalls(out, ["s000", "s001"], [
+        "01-goroutines",
+        "04-channels",
+      ]);
+      assert.deepEqual(lines, [
+        "s000 04-channels: no grade was written",
+        "s001 01-goroutines: 2 of 3; failed: g > b (AssertionError: expected 3, got 2)",
+        "s001 04-channels: no grade was written",
+      ]);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   });
 });
