@@ -7,7 +7,8 @@
  * student-lab, what a class of 200 students × 6 labs would take at that pace,
  * and where the time goes: building a sandbox, starting `deno test`, and each
  * lab's hidden tests on its solution, run as the grader runs them (in its
- * namespace, with its cache, under every seed).
+ * namespace, with its cache, under every seed), split into loading (the run
+ * with every test filtered out), the first seed's tests and the later seeds'.
  *
  * Every student who hands in the solutions must get full marks: the benchmark
  * lists each student-lab that lost points, and exits with status 1, since a
@@ -82,12 +83,10 @@ export interface BenchResult {
   /** One `deno test` process running one empty test. */
   processMs: number;
   /**
-   * Each lab's hidden tests on its solution, one run as the grader makes it (isolation, cache,
-   * every seed), by slug.
+   * Each lab's hidden tests on its solution, run as the grader runs them
+   * (isolation, cache, every seed), and the parts of that run, by slug.
    */
-  labRunMs: Record<string, number>;
-  /** The CPU time of those runs, every process included, when a control group measured it. */
-  labRunCpuMs?: Record<string, number>;
+  labRuns: Record<string, LabRunCost>;
   /** Student-labs graded on the course's solution. */
   solutionLabs: number;
   /**
@@ -96,6 +95,26 @@ export interface BenchResult {
    * depends on luck, or on the machine's load, and a grade nobody can trust.
    */
   solutionShortfalls: string[];
+}
+
+/** Time a piece of work took: wall, and CPU (every process) when a control group measured it. */
+export interface Cost {
+  wallMs: number;
+  cpuMs?: number;
+}
+
+/** One lab's hidden run on its solution, whole and in parts. */
+export interface LabRunCost {
+  /** The whole run, under every seed. */
+  all: Cost;
+  /**
+   * Loading alone: `deno test` starting, the frozen realm, the primitives and
+   * the hidden files, with every test filtered out (as the grader's warm-up
+   * runs it); absent where the grader warms nothing (no namespace).
+   */
+  load?: Cost;
+  /** The run under the first seed alone; absent with fewer than two seeds. */
+  firstSeed?: Cost;
 }
 
 /**
@@ -223,33 +242,45 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         timeoutMs: 60_000,
       })
     );
-    // Each lab's run as the grader runs it: the same isolation, cache and seeds.
-    const labRunMs: Record<string, number> = {};
-    const labRunCpuMs: Record<string, number> = {};
+    // Each lab's run as the grader runs it (the same isolation, cache and seeds), and its parts.
+    const measure = async (work: () => Promise<unknown>): Promise<Cost> => {
+      const cpuBefore = await meter?.readMs();
+      const [, wallMs] = await timed(work);
+      return {
+        wallMs: Math.round(wallMs),
+        ...meter && { cpuMs: Math.round(await meter.readMs() - cpuBefore!) },
+      };
+    };
+    const labRuns: Record<string, LabRunCost> = {};
     const tempRoot = joinPath(work, "runs");
     await Deno.mkdir(tempRoot);
     const setup = await gradingSetup(paths.root, [paths.root], tempRoot, options.seeds, false);
     if (setup.cacheDir !== undefined) await makeSandboxCache(paths.root, setup.cacheDir, log);
     for (const lab of labs) {
-      await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
-      const cpuBefore = await meter?.readMs() ?? 0;
-      const outcome = await runSandbox(
-        paths,
-        lab,
-        { kind: "solution" },
-        DEFAULT_LIMITS,
-        undefined,
-        setup,
-      );
-      labRunMs[lab.slug] = Math.round(outcome.durationMs);
-      if (meter) labRunCpuMs[lab.slug] = Math.round(await meter.readMs() - cpuBefore);
+      const warmed = await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
+      // Once the cache is warm, the warm-up is a run that loads everything and runs no test.
+      const load = warmed
+        ? await measure(() => warmSharedCache(paths, lab, DEFAULT_LIMITS, setup))
+        : undefined;
+      const solutionRun = (seeds: number[]) => () =>
+        runSandbox(paths, lab, { kind: "solution" }, DEFAULT_LIMITS, undefined, {
+          ...setup,
+          seeds,
+        });
+      const firstSeed = options.seeds.length > 1
+        ? await measure(solutionRun(options.seeds.slice(0, 1)))
+        : undefined;
+      labRuns[lab.slug] = {
+        all: await measure(solutionRun(options.seeds)),
+        ...load && { load },
+        ...firstSeed && { firstSeed },
+      };
     }
     const cpu = totalCpuMs === undefined ? {} : {
       cpuPerStudentLabMs: Math.round(
         (totalCpuMs - Math.max(referencesCpuMs, startedCpuMs)) / studentLabs,
       ),
       cpuSource: meter!.source,
-      labRunCpuMs,
     };
     return {
       studentLabs,
@@ -259,7 +290,7 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       ...cpu,
       sandboxMs: Math.round(sandboxMs),
       processMs: Math.round(processMs),
-      labRunMs,
+      labRuns,
       solutionLabs: solutionStudents.length * labs.length,
       solutionShortfalls: shortfalls,
     };
@@ -269,6 +300,40 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
     // The empty test ran at a fresh path: its transpiled copy would stay in the user's cache.
     await forgetTranspiled([work]);
   }
+}
+
+/**
+ * One lab's line of the report: the whole run, then loading, the first seed's
+ * tests and the later seeds' tests, each part as far as it was measured; CPU
+ * time where the run's CPU was measured, wall time otherwise.
+ *
+ * @example
+ * ```ts
+ * import { labRunLine } from "./bench.ts";
+ * labRunLine({
+ *   all: { wallMs: 1100, cpuMs: 1000 },
+ *   load: { wallMs: 300, cpuMs: 300 },
+ *   firstSeed: { wallMs: 900, cpuMs: 800 },
+ * });
+ * // → "1.0 s in all: loading 0.3 s, the first seed's tests 0.5 s, the later seeds' 0.2 s"
+ * ```
+ */
+export function labRunLine(run: LabRunCost): string {
+  const cpu = run.all.cpuMs !== undefined;
+  const of = (cost: Cost) => (cpu ? cost.cpuMs ?? 0 : cost.wallMs) / 1000;
+  const s = (seconds: number) => `${Math.max(0, seconds).toFixed(1)} s`;
+  const parts: string[] = [];
+  const loaded = run.load === undefined ? 0 : of(run.load);
+  if (run.load !== undefined) parts.push(`loading ${s(loaded)}`);
+  if (run.firstSeed !== undefined) {
+    parts.push(
+      `the first seed's tests ${s(of(run.firstSeed) - loaded)}`,
+      `the later seeds' ${s(of(run.all) - of(run.firstSeed))}`,
+    );
+  } else if (run.load !== undefined) {
+    parts.push(`the tests ${s(of(run.all) - loaded)}`);
+  }
+  return `${s(of(run.all))} in all` + (parts.length > 0 ? `: ${parts.join(", ")}` : "");
 }
 
 const USAGE = `Usage: deno task grade-bench [options]
@@ -369,14 +434,12 @@ if (import.meta.main) {
         : `${result.solutionShortfalls.length} of ${result.solutionLabs} solution student-labs ` +
           `lost points, so their grades depend on luck or on the machine's load:\n  ` +
           result.solutionShortfalls.join("\n  "),
-      `where one student-lab's time goes (one process at a time):`,
-      `  building and removing its sandbox  ${s(result.sandboxMs)}`,
-      `  starting deno test (an empty test)  ${s(result.processMs)}, once per lab run`,
-      ...Object.entries(result.labRunMs).map(([slug, ms]) => {
-        const cpu = result.labRunCpuMs?.[slug];
-        return `  ${slug} hidden tests, every seed, in all  ${s(ms)}` +
-          (cpu === undefined ? "" : ` (CPU ${s(cpu)})`);
-      }),
+      `where one student-lab's time goes (one process at a time; ${
+        result.cpuPerStudentLabMs === undefined ? "wall" : "CPU"
+      } time):`,
+      `  building and removing its sandbox  ${s(result.sandboxMs)} wall`,
+      `  starting deno test (an empty test)  ${s(result.processMs)} wall, once per lab run`,
+      ...Object.entries(result.labRuns).map(([slug, run]) => `  ${slug}  ${labRunLine(run)}`),
     ].join("\n"),
   );
   if (result.solutionShortfalls.length > 0) Deno.exit(1);

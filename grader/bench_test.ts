@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseBenchArgs, solutionShortfalls } from "./bench.ts";
+import { labRunLine, parseBenchArgs, solutionShortfalls } from "./bench.ts";
 import type { GradedTest } from "./score.ts";
 import { GRADER_VERSION, writeJsonAtomic } from "./store.ts";
 
@@ -95,5 +95,33 @@ describe("grade-bench's check that every solution got full marks", () => {
     } finally {
       await Deno.remove(out, { recursive: true });
     }
+  });
+});
+
+describe("grade-bench's line for one lab", () => {
+  it("splits the run's CPU time into loading, the first seed's tests and the later seeds'", () => {
+    assert.equal(
+      labRunLine({
+        all: { wallMs: 1400, cpuMs: 1000 },
+        load: { wallMs: 350, cpuMs: 300 },
+        firstSeed: { wallMs: 1000, cpuMs: 800 },
+      }),
+      "1.0 s in all: loading 0.3 s, the first seed's tests 0.5 s, the later seeds' 0.2 s",
+    );
+  });
+
+  it("uses wall time when no CPU was measured, and names only the parts that were", () => {
+    assert.equal(
+      labRunLine({ all: { wallMs: 2600 }, load: { wallMs: 400 } }),
+      "2.6 s in all: loading 0.4 s, the tests 2.2 s",
+    );
+    assert.equal(labRunLine({ all: { wallMs: 900 } }), "0.9 s in all");
+  });
+
+  it("never prints a negative part when a noisy machine made a part slower than the whole", () => {
+    assert.equal(
+      labRunLine({ all: { wallMs: 800 }, firstSeed: { wallMs: 900 } }),
+      "0.8 s in all: the first seed's tests 0.9 s, the later seeds' 0.0 s",
+    );
   });
 });
