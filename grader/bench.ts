@@ -8,7 +8,8 @@
  * and where the time goes: building a sandbox, starting `deno test`, and each
  * lab's hidden tests on its solution, run as the grader runs them (in its
  * namespace, with its cache, under every seed), split into loading (the run
- * with every test filtered out), the first seed's tests and the later seeds'.
+ * with every test filtered out), the first seed's tests and the later seeds'
+ * (each part the median of three runs).
  *
  * Every student who hands in the solutions must get full marks: the benchmark
  * lists each student-lab that lost points, and exits with status 1, since a
@@ -155,6 +156,15 @@ export async function solutionShortfalls(
   return lines;
 }
 
+/** Each part of a lab's run is measured this many times, and the median kept. */
+const LAB_RUN_ROUNDS = 3;
+
+function medianOf(numbers: number[]): number {
+  const sorted = [...numbers].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const value = await work();
@@ -251,6 +261,10 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
         ...meter && { cpuMs: Math.round(await meter.readMs() - cpuBefore!) },
       };
     };
+    const median = (costs: Cost[]): Cost => ({
+      wallMs: medianOf(costs.map((cost) => cost.wallMs)),
+      ...meter && { cpuMs: medianOf(costs.map((cost) => cost.cpuMs!)) },
+    });
     const labRuns: Record<string, LabRunCost> = {};
     const tempRoot = joinPath(work, "runs");
     await Deno.mkdir(tempRoot);
@@ -258,22 +272,30 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
     if (setup.cacheDir !== undefined) await makeSandboxCache(paths.root, setup.cacheDir, log);
     for (const lab of labs) {
       const warmed = await warmSharedCache(paths, lab, DEFAULT_LIMITS, setup);
-      // Once the cache is warm, the warm-up is a run that loads everything and runs no test.
-      const load = warmed
-        ? await measure(() => warmSharedCache(paths, lab, DEFAULT_LIMITS, setup))
-        : undefined;
       const solutionRun = (seeds: number[]) => () =>
         runSandbox(paths, lab, { kind: "solution" }, DEFAULT_LIMITS, undefined, {
           ...setup,
           seeds,
         });
-      const firstSeed = options.seeds.length > 1
-        ? await measure(solutionRun(options.seeds.slice(0, 1)))
-        : undefined;
+      // The parts are differences of runs a second or two long: each is the
+      // median of a few, taken in turn so that a busy moment spreads over all.
+      const samples: Record<keyof LabRunCost, Cost[]> = { all: [], load: [], firstSeed: [] };
+      for (let round = 0; round < LAB_RUN_ROUNDS; round++) {
+        samples.all.push(await measure(solutionRun(options.seeds)));
+        // Once the cache is warm, the warm-up is a run that loads everything and runs no test.
+        if (warmed) {
+          samples.load.push(
+            await measure(() => warmSharedCache(paths, lab, DEFAULT_LIMITS, setup)),
+          );
+        }
+        if (options.seeds.length > 1) {
+          samples.firstSeed.push(await measure(solutionRun(options.seeds.slice(0, 1))));
+        }
+      }
       labRuns[lab.slug] = {
-        all: await measure(solutionRun(options.seeds)),
-        ...load && { load },
-        ...firstSeed && { firstSeed },
+        all: median(samples.all),
+        ...samples.load.length > 0 && { load: median(samples.load) },
+        ...samples.firstSeed.length > 0 && { firstSeed: median(samples.firstSeed) },
       };
     }
     const cpu = totalCpuMs === undefined ? {} : {
