@@ -140,7 +140,7 @@ export async function solutionShortfalls(
     for (const slug of slugs) {
       const grade = await readLabGrade(joinPath(out, student, "labs", `${slug}.json`));
       if (grade === undefined) {
-        lines.push(`${student} ${slug}: no grade was written`);
+        lines.push(`${student} ${slug}: no readable grade was written`);
         continue;
       }
       if (grade.score >= grade.maxScore) continue;
@@ -253,13 +253,13 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       })
     );
     // Each lab's run as the grader runs it (the same isolation, cache and seeds), and its parts.
-    const measure = async (work: () => Promise<unknown>): Promise<Cost> => {
+    const measure = async <T>(work: () => Promise<T>): Promise<[T, Cost]> => {
       const cpuBefore = await meter?.readMs();
-      const [, wallMs] = await timed(work);
-      return {
+      const [value, wallMs] = await timed(work);
+      return [value, {
         wallMs: Math.round(wallMs),
         ...meter && { cpuMs: Math.round(await meter.readMs() - cpuBefore!) },
-      };
+      }];
     };
     const median = (costs: Cost[]): Cost => ({
       wallMs: medianOf(costs.map((cost) => cost.wallMs)),
@@ -281,15 +281,17 @@ export async function benchGrading(options: BenchOptions): Promise<BenchResult> 
       // median of a few, taken in turn so that a busy moment spreads over all.
       const samples: Record<keyof LabRunCost, Cost[]> = { all: [], load: [], firstSeed: [] };
       for (let round = 0; round < LAB_RUN_ROUNDS; round++) {
-        samples.all.push(await measure(solutionRun(options.seeds)));
-        // Once the cache is warm, the warm-up is a run that loads everything and runs no test.
+        samples.all.push((await measure(solutionRun(options.seeds)))[1]);
+        // Once the cache is warm, the warm-up is a run that loads everything and runs no test;
+        // one that failed loaded less, and says nothing of the cost.
         if (warmed) {
-          samples.load.push(
-            await measure(() => warmSharedCache(paths, lab, DEFAULT_LIMITS, setup)),
+          const [loaded, cost] = await measure(() =>
+            warmSharedCache(paths, lab, DEFAULT_LIMITS, setup)
           );
+          if (loaded) samples.load.push(cost);
         }
         if (options.seeds.length > 1) {
-          samples.firstSeed.push(await measure(solutionRun(options.seeds.slice(0, 1))));
+          samples.firstSeed.push((await measure(solutionRun(options.seeds.slice(0, 1))))[1]);
         }
       }
       labRuns[lab.slug] = {

@@ -88,9 +88,9 @@ describe("grade-bench's check that every solution got full marks", () => {
         "04-channels",
       ]);
       assert.deepEqual(lines, [
-        "s000 04-channels: no grade was written",
+        "s000 04-channels: no readable grade was written",
         "s001 01-goroutines: 2 of 3; failed: g > b (AssertionError: expected 3, got 2)",
-        "s001 04-channels: no grade was written",
+        "s001 04-channels: no readable grade was written",
       ]);
     } finally {
       await Deno.remove(out, { recursive: true });

@@ -562,19 +562,16 @@ export async function gradingSetup(
   // In a namespace, sandboxes use a Deno cache of this run's own (makeSandboxCache), and the
   // user's, with the transpiled text of whatever else ran here, is hidden from them.
   const cacheDir = namespace === undefined ? undefined : joinPath(tempRoot, "deno-cache");
-  const userCache = cacheDir === undefined ? undefined : denoCacheDir();
-  const hide = [...new Set([...hidden, ...userCache ? [userCache] : []].map(absolutePath))];
+  const userCache = denoCacheDir();
+  const hidesUserCache = cacheDir !== undefined && userCache !== undefined;
+  const hide = [...new Set([...hidden, ...hidesUserCache ? [userCache] : []].map(absolutePath))];
   return {
     tempRoot,
     namespace,
     cacheDir,
     hide,
     // A run sees the run's own cache anyway (SandboxSetup.cacheDir), and the user's must stay hidden.
-    show: foldersToShow(
-      absolutePath(root),
-      hide,
-      cacheDir === undefined ? denoCacheDir() : undefined,
-    ),
+    show: foldersToShow(absolutePath(root), hide, cacheDir === undefined ? userCache : undefined),
     seeds,
     typeCheck,
   };

@@ -526,6 +526,28 @@ async function entryRunner(
 }
 
 /**
+ * Makes a fresh sandbox of `source` and a report folder, hands `work` the
+ * sandbox's {@linkcode EntryRunner}, and removes both afterwards.
+ */
+async function withEntryRunner<T>(
+  paths: CoursePaths,
+  lab: LabEntry,
+  source: SandboxSource,
+  limits: SandboxLimits,
+  setup: SandboxSetup,
+  work: (runner: EntryRunner) => Promise<T>,
+): Promise<T> {
+  const sandbox = await prepareSandbox(paths, lab, source, setup.tempRoot);
+  const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
+  try {
+    return await work(await entryRunner(paths, lab, sandbox, reportRoot, limits, setup));
+  } finally {
+    await sandbox.remove();
+    await Deno.remove(reportRoot, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
  * Fills the grading run's own cache (`setup.cacheDir`) with what every graded
  * run of `lab` shares, so that those runs, which may not write the cache, find
  * it there instead of transpiling and compiling it afresh each time: one run of
@@ -560,15 +582,8 @@ export async function warmSharedCache(
 ): Promise<boolean> {
   const cache = setup.cacheDir;
   if (setup.namespace === undefined || cache === undefined) return false;
-  const sandbox = await prepareSandbox(
-    paths,
-    lab,
-    { kind: "submission", files: [] },
-    setup.tempRoot,
-  );
-  const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
-  try {
-    const runner = await entryRunner(paths, lab, sandbox, reportRoot, limits, setup);
+  const starters: SandboxSource = { kind: "submission", files: [] };
+  return await withEntryRunner(paths, lab, starters, limits, setup, async (runner) => {
     if (runner.passes.length === 0) return false;
     const { run } = await runner.run(runner.passes, {
       typeCheck: false,
@@ -576,10 +591,7 @@ export async function warmSharedCache(
       writable: [cache],
     });
     return run.exitCode === 0;
-  } finally {
-    await sandbox.remove();
-    await Deno.remove(reportRoot, { recursive: true }).catch(() => {});
-  }
+  });
 }
 
 /**
@@ -651,17 +663,8 @@ export async function runSandbox(
   setup: SandboxSetup = {},
 ): Promise<SandboxOutcome> {
   const started = performance.now();
-  const sandbox = await prepareSandbox(paths, lab, source, setup.tempRoot);
-  const reportRoot = await Deno.makeTempDir({ prefix: "reports-", dir: setup.tempRoot });
-  try {
-    const { run: runEntry, passes, seeds, clean } = await entryRunner(
-      paths,
-      lab,
-      sandbox,
-      reportRoot,
-      limits,
-      setup,
-    );
+  return await withEntryRunner(paths, lab, source, limits, setup, async (runner) => {
+    const { run: runEntry, passes, seeds, clean } = runner;
     const outcome: SandboxOutcome = {
       report: null,
       aborted: false,
@@ -768,8 +771,5 @@ export async function runSandbox(
     }
     outcome.report = [...combined.values()];
     return finish(outcome, started);
-  } finally {
-    await sandbox.remove();
-    await Deno.remove(reportRoot, { recursive: true }).catch(() => {});
-  }
+  });
 }
